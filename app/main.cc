@@ -1,0 +1,192 @@
+// anarq: the one binary. Commands: serve, mcp, call, tools, spec, version.
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "app/node.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "transport/mcp_stdio.h"
+#include "transport/specs.h"
+
+#ifndef ANARQ_VERSION
+#define ANARQ_VERSION "0.0.0"
+#endif
+#ifndef ANARQ_GIT_REV
+#define ANARQ_GIT_REV "unknown"
+#endif
+
+namespace {
+
+using anarq::Config;
+using anarq::Json;
+using anarq::Node;
+using anarq::Status;
+
+constexpr size_t kMaxCliInput = 16 << 20;
+constexpr size_t kMaxMcpLine = 16 << 20;
+
+int fail(const Status& s) {
+  std::cerr << "anarq: " << s.to_string() << "\n";
+  return s.code() == "VALIDATION_ERROR" ? 2 : 1;
+}
+
+// Flags override the environment, which overrides defaults.
+struct Flags {
+  std::string data_dir, listen, modules, log_level, allowed_origins;
+  int threads = -1;
+  int64_t max_body_bytes = -1;
+  int read_timeout_ms = -1, idle_timeout_ms = -1, drain_timeout_ms = -1;
+
+  void apply(Config& c) const {
+    if (!data_dir.empty()) c.data_dir = data_dir;
+    if (!listen.empty()) c.listen = listen;
+    if (!modules.empty()) c.modules = anarq::split_list(modules);
+    if (!log_level.empty()) c.log_level = log_level;
+    if (!allowed_origins.empty()) c.allowed_origins = anarq::split_list(allowed_origins);
+    if (threads >= 0) c.threads = threads;
+    if (max_body_bytes >= 0) c.max_body_bytes = max_body_bytes;
+    if (read_timeout_ms >= 0) c.read_timeout_ms = read_timeout_ms;
+    if (idle_timeout_ms >= 0) c.idle_timeout_ms = idle_timeout_ms;
+    if (drain_timeout_ms >= 0) c.drain_timeout_ms = drain_timeout_ms;
+  }
+};
+
+std::string module_list(const anarq::ModuleHost& host) {
+  std::string out;
+  for (const auto& m : host.modules()) out += (out.empty() ? "" : ",") + m.name;
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"anarq — the Q ecosystem in one binary: HTTP, MCP and events over self-sovereign data"};
+  app.require_subcommand(1);
+  Flags flags;
+  app.add_option("--data-dir", flags.data_dir, "state directory (ANARQ_DATA_DIR, default ./data)");
+  app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off (ANARQ_LOG_LEVEL)");
+  app.add_option("--modules", flags.modules, "comma-separated modules to run (ANARQ_MODULES; default all)");
+
+  auto* serve = app.add_subcommand("serve", "run the node over HTTP (tools, /mcp, /health, /metrics, /openapi.json)");
+  serve->add_option("--listen", flags.listen, "HOST:PORT (ANARQ_LISTEN, default 127.0.0.1:8080; port 0 = any free port)");
+  serve->add_option("--threads", flags.threads, "I/O threads (ANARQ_THREADS, default one per core)");
+  serve->add_option("--max-body-bytes", flags.max_body_bytes, "request body limit (ANARQ_MAX_BODY_BYTES, default 16 MiB)");
+  serve->add_option("--read-timeout-ms", flags.read_timeout_ms, "ANARQ_READ_TIMEOUT_MS, default 30000");
+  serve->add_option("--idle-timeout-ms", flags.idle_timeout_ms, "ANARQ_IDLE_TIMEOUT_MS, default 60000");
+  serve->add_option("--drain-timeout-ms", flags.drain_timeout_ms, "ANARQ_DRAIN_TIMEOUT_MS, default 10000");
+  serve->add_option("--allowed-origins", flags.allowed_origins, "extra Origins allowed on /mcp (ANARQ_ALLOWED_ORIGINS)");
+
+  auto* mcp = app.add_subcommand("mcp", "serve MCP over stdio (JSON-RPC lines; logs on stderr)");
+
+  std::string tool_name, tool_input;
+  auto* call = app.add_subcommand("call", "call a tool in-process and print its envelope; exit 1 on error");
+  call->add_option("tool", tool_name, "tool name, e.g. node.info")->required();
+  call->add_option("input", tool_input, "JSON object, or - to read it from stdin");
+
+  std::string filter_module;
+  bool tools_json = false;
+  auto* tools = app.add_subcommand("tools", "list the tools this node serves");
+  tools->add_option("--module", filter_module, "only this module's tools");
+  tools->add_flag("--json", tools_json, "print the full registry as JSON");
+
+  std::string spec_kind, spec_out, spec_dir = "modules";
+  auto* spec = app.add_subcommand("spec", "print generated artifacts: openapi (YAML), mcp (JSON), or write all");
+  spec->add_option("kind", spec_kind, "openapi | mcp | write")->required()->check(CLI::IsMember({"openapi", "mcp", "write"}));
+  spec->add_option("--module", filter_module, "one module (default: the whole node)");
+  spec->add_option("--dir", spec_dir, "for `write`: where modules/<m>/ live (default ./modules)");
+
+  app.add_subcommand("version", "print the version");
+
+  CLI11_PARSE(app, argc, argv);
+
+  Config config;
+  if (Status s = anarq::load_env(config, [](const char* n) { return std::getenv(n); }); !s.ok()) return fail(s);
+  flags.apply(config);
+  anarq::log::set_level(config.log_level);
+
+  if (app.got_subcommand("version")) {
+    std::cout << "anarq " << ANARQ_VERSION << " (" << ANARQ_GIT_REV << ")\n";
+    return 0;
+  }
+
+  bool read_only = app.got_subcommand("spec") || app.got_subcommand("tools");
+  if (app.got_subcommand("spec") && !filter_module.empty()) config.modules = {filter_module};
+  Node node(config, read_only);
+  if (Status s = node.start(); !s.ok()) return fail(s);
+
+  if (app.got_subcommand("serve")) {
+    Status s = node.serve([](const std::string& url) { std::cout << "listening on " << url << std::endl; });
+    return s.ok() ? 0 : fail(s);
+  }
+  if (app.got_subcommand("mcp")) {
+    std::ios::sync_with_stdio(false);
+    return anarq::serve_mcp_stdio(node.mcp(), std::cin, std::cout, kMaxMcpLine);
+  }
+  if (app.got_subcommand("call")) {
+    std::string text = tool_input;
+    if (tool_input == "-") {
+      std::string buf;
+      char chunk[65536];
+      while (std::cin.read(chunk, sizeof chunk) || std::cin.gcount() > 0) {
+        buf.append(chunk, static_cast<size_t>(std::cin.gcount()));
+        if (buf.size() > kMaxCliInput) return fail(Status(anarq::ErrorCode::kPayloadTooLarge, "input exceeds 16 MiB"));
+      }
+      text = buf;
+    }
+    Json input = Json::object();
+    if (!text.empty()) {
+      auto parsed = anarq::parse_json(text);
+      if (!parsed.ok()) {
+        std::cout << anarq::error_envelope(parsed.status(), anarq::uuid_v7(anarq::SystemClock::instance()),
+                                           anarq::SystemClock::instance().now_ms()).dump(2)
+                  << "\n";
+        return 1;
+      }
+      input = std::move(*parsed);
+    }
+    anarq::Call c = node.call(tool_name, input);
+    std::cout << c.envelope.dump(2) << "\n";
+    return c.http_status >= 400 ? 1 : 0;
+  }
+  if (app.got_subcommand("tools")) {
+    const auto list = node.pipeline().registry().list(true);
+    if (tools_json) {
+      anarq::Call c = node.call("node.tools", filter_module.empty() ? Json::object() : Json{{"module", filter_module}});
+      std::cout << c.envelope["data"].dump(2) << "\n";
+      return c.http_status >= 400 ? 1 : 0;
+    }
+    for (const auto* t : list) {
+      if (!filter_module.empty() && t->module != filter_module) continue;
+      std::cout << t->name << "\t" << t->http.method << " " << t->http.path << "\t" << anarq::access_name(t->access) << "\t"
+                << t->description << "\n";
+    }
+    return 0;
+  }
+  if (app.got_subcommand("spec")) {
+    const auto& registry = node.pipeline().registry();
+    if (spec_kind == "openapi") {
+      std::cout << anarq::to_yaml(anarq::openapi_document(registry, filter_module, ANARQ_VERSION));
+      return 0;
+    }
+    if (spec_kind == "mcp") {
+      std::cout << anarq::mcp_manifest(registry, filter_module, ANARQ_VERSION).dump(2) << "\n";
+      return 0;
+    }
+    // write: every module's artifacts under <dir>/<module>/.
+    for (const auto& m : node.host().modules()) {
+      std::filesystem::path dir = std::filesystem::path(spec_dir) / m.name;
+      std::filesystem::create_directories(dir);
+      std::ofstream(dir / "openapi.yaml") << anarq::to_yaml(anarq::openapi_document(registry, m.name, ANARQ_VERSION));
+      std::ofstream(dir / "mcp.json") << anarq::mcp_manifest(registry, m.name, ANARQ_VERSION).dump(2) << "\n";
+      std::cerr << "wrote " << (dir / "openapi.yaml").string() << " and mcp.json\n";
+    }
+    return 0;
+  }
+  (void)module_list;
+  return 0;
+}

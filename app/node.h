@@ -1,0 +1,60 @@
+#pragma once
+// Node: the wiring of one anarq process — config, state store, module host,
+// pipeline, MCP server and HTTP API. Each CLI command builds one Node. Not
+// copyable; start() once, then the pieces are shared read-only.
+//
+//   Node node(config);
+//   if (auto s = node.start(); !s.ok()) die(s);
+//   auto reply = node.call("node.info", Json::object());
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/metrics.h"
+#include "pipeline/pipeline.h"
+#include "runtime/host.h"
+#include "store/db.h"
+#include "transport/http_api.h"
+#include "transport/mcp.h"
+
+namespace anarq {
+
+class Node {
+ public:
+  // in_memory: state in a private in-memory database (spec generation, tools
+  // listing) so that read-only commands never touch the data dir.
+  explicit Node(Config config, bool in_memory = false, const Clock* clock = nullptr);
+  ~Node();
+
+  Status start();
+  // Serves HTTP until SIGTERM/SIGINT or stop(); `on_ready` gets the bound URL.
+  Status serve(const std::function<void(const std::string& url)>& on_ready);
+  void stop();
+
+  // An in-process call through the full pipeline (transport "cli"); fills the
+  // envelope into `call`.
+  Call call(const std::string& tool, const Json& input);
+
+  const Config& config() const { return config_; }
+  Pipeline& pipeline() { return *pipeline_; }
+  ModuleHost& host() { return host_; }
+  McpServer& mcp() { return *mcp_; }
+  HttpApi& http_api() { return *http_api_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  Config config_;
+  bool in_memory_;
+  const Clock* clock_;
+  Metrics metrics_;
+  std::unique_ptr<Db> db_;
+  ModuleHost host_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<McpServer> mcp_;
+  std::unique_ptr<HttpApi> http_api_;
+  struct ServerHolder;
+  std::unique_ptr<ServerHolder> server_;
+};
+
+}  // namespace anarq

@@ -1,0 +1,209 @@
+#include "transport/http_api.h"
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "pipeline/pipeline.h"
+#include "runtime/host.h"
+#include "store/db.h"
+#include "transport/mcp.h"
+#include "transport/specs.h"
+
+#ifndef ANARQ_VERSION
+#define ANARQ_VERSION "0.0.0"
+#endif
+
+namespace anarq {
+namespace {
+
+constexpr int64_t kHealthCheckIntervalMs = 1000;
+
+ErrorCode code_for_status(int status) {
+  switch (status) {
+    case 400: return ErrorCode::kValidationError;
+    case 404: return ErrorCode::kNotFound;
+    case 405: return ErrorCode::kMethodNotAllowed;
+    case 408: return ErrorCode::kTimeoutError;
+    case 413: return ErrorCode::kPayloadTooLarge;
+    case 431: return ErrorCode::kHeadersTooLarge;
+    case 503: return ErrorCode::kServiceUnavailable;
+    default: return ErrorCode::kInternalError;
+  }
+}
+
+HttpResponse json_response(int status, const Json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = dump_compact(body);
+  return r;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpApi>> HttpApi::create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp,
+                                                 const Config& config, Db& db) {
+  auto router = Router::build(pipeline.registry());
+  if (!router.ok()) return router.status();
+  return std::unique_ptr<HttpApi>(new HttpApi(pipeline, host, mcp, config, db, std::move(*router)));
+}
+
+HttpApi::HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, const Config& c, Db& db, Router r)
+    : pipeline_(p), host_(h), mcp_(m), config_(c), db_(db), router_(std::move(r)) {
+  openapi_ = openapi_document(p.registry(), "", ANARQ_VERSION).dump(2);
+}
+
+HttpResponse HttpApi::envelope_error(const Status& s, const std::string& request_id) {
+  HttpResponse r = json_response(s.http_status(), error_envelope(s, request_id, pipeline_.clock().now_ms()));
+  r.headers.emplace_back("x-request-id", request_id);
+  return r;
+}
+
+HttpResponse HttpApi::transport_error(int status, const std::string& reason) {
+  std::string rid = uuid_v7(pipeline_.clock());
+  Status s = status == 408 ? Status::custom("REQUEST_TIMEOUT", 408, true, reason) : Status(code_for_status(status), reason);
+  HttpResponse r = envelope_error(s, rid);
+  r.status = status;
+  record(status, 0);
+  return r;
+}
+
+void HttpApi::record(int status, double ms) {
+  ++requests_;
+  if (status >= 500) ++server_errors_;
+  else if (status >= 400) ++client_errors_;
+  total_us_ += static_cast<uint64_t>(ms * 1000);
+  pipeline_.metrics().inc("anarq_http_requests_total", "HTTP requests by status code.", {{"status", std::to_string(status)}});
+}
+
+HttpResponse HttpApi::handle(HttpRequest& request) {
+  const Clock& clock = pipeline_.clock();
+  int64_t start = clock.mono_ns();
+  HttpResponse r = route(request);
+  record(r.status, static_cast<double>(clock.mono_ns() - start) / 1e6);
+  return r;
+}
+
+HttpResponse HttpApi::health() {
+  const Clock& clock = pipeline_.clock();
+  int64_t now = clock.now_ms();
+  Json deps;
+  {
+    std::lock_guard lock(health_mu_);
+    if (db_checked_ms_ == 0 || now - db_checked_ms_ >= kHealthCheckIntervalMs) {
+      int64_t t0 = clock.mono_ns();
+      db_up_ = db_.ping().ok();
+      db_latency_ms_ = static_cast<double>(clock.mono_ns() - t0) / 1e6;
+      db_checked_ms_ = now;
+    }
+    deps["database"] = {{"status", db_up_ ? "up" : "down"},
+                        {"backend", db_.backend()},
+                        {"latency", db_latency_ms_},
+                        {"lastCheck", format_rfc3339_ms(db_checked_ms_)}};
+  }
+  uint64_t n = requests_.load();
+  double error_rate = n ? static_cast<double>(server_errors_.load()) / static_cast<double>(n) : 0.0;
+  std::string status = !deps["database"]["status"].get<std::string>().compare("up") ? "healthy" : "unhealthy";
+  Json body = {{"status", status},
+               {"version", ANARQ_VERSION},
+               {"uptime", (now - host_.started_at_ms()) / 1000},
+               {"dependencies", deps},
+               {"metrics",
+                {{"requestCount", n},
+                 {"errorRate", error_rate},
+                 {"clientErrorRate", n ? static_cast<double>(client_errors_.load()) / static_cast<double>(n) : 0.0},
+                 {"avgResponseTime", n ? static_cast<double>(total_us_.load()) / 1000.0 / static_cast<double>(n) : 0.0}}}};
+  HttpResponse r = json_response(status == "unhealthy" ? 503 : 200, body);
+  r.headers.emplace_back("cache-control", "no-store");
+  return r;
+}
+
+HttpResponse HttpApi::route(HttpRequest& req) {
+  std::string path, query;
+  split_target(req.target, path, query);
+  const std::string& m = req.method;
+
+  if (path == "/health") {
+    if (m != "GET" && m != "HEAD") {
+      HttpResponse r = envelope_error(Status(ErrorCode::kMethodNotAllowed, "/health accepts GET"), uuid_v7(pipeline_.clock()));
+      r.headers.emplace_back("allow", "GET, HEAD");
+      return r;
+    }
+    return health();
+  }
+  if (path == "/metrics" && (m == "GET" || m == "HEAD")) {
+    HttpResponse r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    pipeline_.metrics().set("anarq_uptime_seconds", "Seconds since the node started.", {},
+                            static_cast<double>(pipeline_.clock().now_ms() - host_.started_at_ms()) / 1000.0);
+    pipeline_.metrics().set("anarq_mcp_sessions", "Open MCP Streamable HTTP sessions.", {},
+                            static_cast<double>(mcp_.session_count()));
+    r.body = pipeline_.metrics().render();
+    return r;
+  }
+  if (path == "/openapi.json" && (m == "GET" || m == "HEAD")) {
+    HttpResponse r;
+    r.body = openapi_;
+    return r;
+  }
+  if (path == "/mcp") {
+    McpHttpResponse mr;
+    if (m == "POST") mr = mcp_.handle_post(req.body, req.headers);
+    else if (m == "DELETE") mr = mcp_.handle_delete(req.headers);
+    else {
+      // No server-initiated SSE stream: GET answers 405, as the transport allows.
+      if (auto denied = mcp_.check_origin(req.headers)) mr = *denied;
+      else {
+        mr.status = 405;
+        mr.headers.emplace_back("allow", "POST, DELETE");
+      }
+    }
+    HttpResponse r;
+    r.status = mr.status;
+    r.headers = mr.headers;
+    if (mr.body) r.body = dump_compact(*mr.body);
+    return r;
+  }
+
+  RouteMatch match = router_.match(m, path);
+  if (match.kind == RouteMatch::Kind::kNotFound) {
+    std::string rid = uuid_v7(pipeline_.clock());
+    bool builtin = path == "/metrics" || path == "/openapi.json";
+    if (builtin) {
+      HttpResponse r = envelope_error(Status(ErrorCode::kMethodNotAllowed, path + " accepts GET"), rid);
+      r.headers.emplace_back("allow", "GET, HEAD");
+      return r;
+    }
+    return envelope_error(Status(ErrorCode::kNotFound, "no route for " + m + " " + path)
+                              .with_suggestion("GET /openapi.json lists every route"),
+                          rid);
+  }
+  if (match.kind == RouteMatch::Kind::kMethodNotAllowed) {
+    std::string allow;
+    for (const auto& a : match.allowed) allow += (allow.empty() ? "" : ", ") + a;
+    HttpResponse r = envelope_error(Status(ErrorCode::kMethodNotAllowed, path + " accepts " + allow + ", not " + m),
+                                    uuid_v7(pipeline_.clock()));
+    r.headers.emplace_back("allow", allow);
+    return r;
+  }
+
+  Call call;
+  call.tool_name = match.tool->name;
+  call.request_bytes = req.body.size() + query.size();
+  call.ctx = pipeline_.new_context(Transport::kHttp, req.headers);
+  call.ctx.remote_addr = req.remote_addr;
+  auto input = build_input(*match.tool, match.path_params, query, req.body);
+  HttpResponse r;
+  if (!input.ok()) {
+    r = envelope_error(input.status(), call.ctx.request_id);
+    r.headers.emplace_back("traceparent", call.ctx.trace.traceparent());
+    return r;
+  }
+  call.input = std::move(*input);
+  (void)pipeline_.execute(call);
+  r.status = call.http_status;
+  r.body = std::move(call.body);
+  r.headers = std::move(call.response_headers);
+  if (m == "HEAD") r.body.clear();
+  return r;
+}
+
+}  // namespace anarq

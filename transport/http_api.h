@@ -1,0 +1,53 @@
+#pragma once
+// HttpApi: what the node answers over HTTP. Built-in routes (/health, /metrics,
+// /openapi.json, /mcp) and every exposed tool at its HTTP binding; unknown
+// route 404, wrong method 405, malformed JSON 400 — all in the envelope.
+// No Boost here: the Beast server hands over plain HttpRequest values.
+// Thread-safe after construction.
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "core/config.h"
+#include "transport/http_types.h"
+#include "transport/router.h"
+
+namespace anarq {
+
+class Pipeline;
+class ModuleHost;
+class McpServer;
+class Db;
+
+class HttpApi {
+ public:
+  static Result<std::unique_ptr<HttpApi>> create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp,
+                                                 const Config& config, Db& db);
+  HttpResponse handle(HttpRequest& request);
+  // For errors the transport detects before routing (400, 408, 413, 431, 503).
+  HttpResponse transport_error(int status, const std::string& reason);
+
+ private:
+  HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, const Config& c, Db& db, Router r);
+  HttpResponse route(HttpRequest& request);
+  HttpResponse health();
+  HttpResponse envelope_error(const Status& s, const std::string& request_id);
+  void record(int status, double ms);
+
+  Pipeline& pipeline_;
+  const ModuleHost& host_;
+  McpServer& mcp_;
+  const Config& config_;
+  Db& db_;
+  Router router_;
+  std::string openapi_;  // built once: the registry does not change after start-up
+
+  std::atomic<uint64_t> requests_{0}, server_errors_{0}, client_errors_{0};
+  std::atomic<uint64_t> total_us_{0};
+  std::mutex health_mu_;
+  int64_t db_checked_ms_ = 0;
+  double db_latency_ms_ = 0;
+  bool db_up_ = false;
+};
+
+}  // namespace anarq

@@ -1,0 +1,262 @@
+// The only translation unit that includes Boost.Asio/Beast (~14 s to compile).
+#include <utility>  // before Asio: Boost 1.74 awaitable.hpp needs std::exchange
+
+#include "transport/http_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "core/log.h"
+
+namespace anarq {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+struct Connection {
+  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool busy = false;  // a request is being read or answered; touched on the strand only
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  HttpServerOptions options;
+  HttpHandler handler;
+  HttpErrorResponder on_error;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  net::signal_set signals{ioc};
+  net::steady_timer drain_timer{ioc};
+  std::atomic<bool> draining{false};
+  std::atomic<int> connections{0};
+  std::mutex mu;
+  std::list<std::weak_ptr<Connection>> live;  // for closing idle connections on drain
+
+  Impl(HttpServerOptions o, HttpHandler h, HttpErrorResponder e)
+      : options(std::move(o)), handler(std::move(h)), on_error(std::move(e)), ioc(threads()) {}
+
+  int threads() const {
+    int n = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+    return std::max(1, n);
+  }
+
+  net::awaitable<void> write(Connection& c, const HttpResponse& r, bool keep_alive, unsigned version) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+    res.set(http::field::server, "anarq");
+    if (r.status != 204 && r.status != 304) res.set(http::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = r.body;
+    res.prepare_payload();
+    beast::error_code ec;
+    c.stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
+    co_await http::async_write(c.stream, res, net::redirect_error(net::use_awaitable, ec));
+  }
+
+  net::awaitable<void> reject(Connection& c, int status, const std::string& why) {
+    HttpResponse r = on_error(status, why);
+    co_await write(c, r, false, 11);
+  }
+
+  net::awaitable<void> session(std::shared_ptr<Connection> conn) {
+    Connection& c = *conn;
+    beast::flat_buffer buffer;
+    bool first = true;
+    for (;;) {
+      c.busy = false;
+      if (draining) break;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      parser.body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
+      beast::error_code ec;
+      c.stream.expires_after(std::chrono::milliseconds(first ? options.read_timeout_ms : options.idle_timeout_ms));
+      co_await http::async_read_header(c.stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      c.busy = true;
+      if (ec == http::error::header_limit) {
+        co_await reject(c, 431, "request headers exceed " + std::to_string(options.max_header_bytes) + " bytes");
+        break;
+      }
+      if (ec == http::error::body_limit) {
+        co_await reject(c, 413, "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
+        break;
+      }
+      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+          ec == net::error::connection_reset || ec == net::error::eof)
+        break;
+      if (ec) {
+        co_await reject(c, 400, "malformed HTTP request: " + ec.message());
+        break;
+      }
+      first = false;
+      auto& header = parser.get();
+      if (auto len = parser.content_length(); len && *len > static_cast<std::uint64_t>(options.max_body_bytes)) {
+        co_await reject(c, 413, "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
+        break;
+      }
+      if (beast::iequals(header[http::field::expect], "100-continue")) {
+        http::response<http::empty_body> cont{http::status::continue_, header.version()};
+        co_await http::async_write(c.stream, cont, net::redirect_error(net::use_awaitable, ec));
+        if (ec) break;
+      }
+      c.stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
+      if (!parser.is_done()) co_await http::async_read(c.stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      if (ec == http::error::body_limit) {
+        co_await reject(c, 413, "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
+        break;
+      }
+      if (ec == beast::error::timeout) {
+        co_await reject(c, 408, "request body not received within " + std::to_string(options.read_timeout_ms) + " ms");
+        break;
+      }
+      if (ec) {
+        if (ec != http::error::end_of_stream && ec != net::error::connection_reset && ec != net::error::eof)
+          co_await reject(c, 400, "malformed HTTP request: " + ec.message());
+        break;
+      }
+      auto req = parser.release();
+      HttpRequest in;
+      in.method = std::string(req.method_string());
+      in.target = std::string(req.target());
+      for (const auto& f : req) {
+        std::string name = lower(std::string_view(f.name_string().data(), f.name_string().size()));
+        auto [it, inserted] = in.headers.emplace(name, std::string(f.value()));
+        if (!inserted) it->second += ", " + std::string(f.value());
+      }
+      in.body = std::move(req.body());
+      beast::error_code rec;
+      auto ep = c.stream.socket().remote_endpoint(rec);
+      if (!rec) in.remote_addr = ep.address().to_string();
+      HttpResponse out;
+      try {
+        out = handler(in);
+      } catch (const std::exception& e) {
+        log::error("http handler threw", {{"error", e.what()}, {"target", in.target}});
+        out = on_error(500, "internal error");
+      }
+      bool keep_alive = req.keep_alive() && !draining;
+      co_await write(c, out, keep_alive, req.version());
+      if (!keep_alive) break;
+    }
+    beast::error_code ignored;
+    c.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    c.stream.close();
+  }
+
+  net::awaitable<void> accept_loop() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(net::make_strand(ioc), net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        if (draining || ec == net::error::operation_aborted) co_return;
+        continue;  // e.g. EMFILE: keep serving the connections we have
+      }
+      auto conn = std::make_shared<Connection>(std::move(socket));
+      if (connections.load() >= options.max_connections) {
+        net::co_spawn(conn->stream.get_executor(), [this, conn]() -> net::awaitable<void> {
+          co_await reject(*conn, 503, "connection limit reached");
+          beast::error_code ignored;
+          conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        }, net::detached);
+        continue;
+      }
+      {
+        std::lock_guard lock(mu);
+        live.remove_if([](const auto& w) { return w.expired(); });
+        live.push_back(conn);
+      }
+      ++connections;
+      net::co_spawn(conn->stream.get_executor(), [this, conn]() -> net::awaitable<void> {
+        try {
+          co_await session(conn);
+        } catch (const std::exception& e) {
+          log::warn("connection ended with an error", {{"error", e.what()}});
+        }
+        --connections;
+      }, net::detached);
+    }
+  }
+
+  void begin_drain() {
+    if (draining.exchange(true)) return;
+    log::info("draining", {{"connections", connections.load()}});
+    beast::error_code ec;
+    acceptor.close(ec);
+    signals.cancel(ec);
+    std::lock_guard lock(mu);
+    for (auto& w : live) {
+      if (auto conn = w.lock()) {
+        // On the connection's strand: close it only if it waits for a request.
+        net::post(conn->stream.get_executor(), [conn] {
+          if (!conn->busy) conn->stream.socket().cancel();
+        });
+      }
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(options.drain_timeout_ms));
+    drain_timer.async_wait([this](beast::error_code e) {
+      if (!e) {
+        log::warn("drain timeout: closing remaining connections", {{"connections", connections.load()}});
+        ioc.stop();
+      }
+    });
+  }
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler, HttpErrorResponder on_error)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(on_error))) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<uint16_t> HttpServer::listen() {
+  auto& i = *impl_;
+  beast::error_code ec;
+  auto address = net::ip::make_address(i.options.host == "localhost" ? "127.0.0.1" : i.options.host, ec);
+  if (ec) return Status::validation("cannot listen on '" + i.options.host + "': not an IP address");
+  tcp::endpoint ep{address, i.options.port};
+  i.acceptor.open(ep.protocol(), ec);
+  if (!ec) i.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) i.acceptor.bind(ep, ec);
+  if (!ec) i.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::unavailable("cannot listen on " + i.options.host + ":" + std::to_string(i.options.port) + ": " + ec.message());
+  return i.acceptor.local_endpoint().port();
+}
+
+void HttpServer::run() {
+  auto& i = *impl_;
+  if (i.options.handle_signals) {
+    i.signals.add(SIGINT);
+    i.signals.add(SIGTERM);
+    i.signals.async_wait([this](beast::error_code ec, int) {
+      if (!ec) impl_->begin_drain();
+    });
+  }
+  net::co_spawn(i.ioc, i.accept_loop(), net::detached);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < i.threads(); ++t) pool.emplace_back([&i] { i.ioc.run(); });
+  i.ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+void HttpServer::stop() {
+  net::post(impl_->ioc, [this] { impl_->begin_drain(); });
+}
+
+}  // namespace anarq

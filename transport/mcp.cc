@@ -1,0 +1,540 @@
+#include "transport/mcp.h"
+
+#include <algorithm>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/log.h"
+#include "pipeline/pipeline.h"
+#include "runtime/host.h"
+
+#ifndef ANARQ_VERSION
+#define ANARQ_VERSION "0.0.0"
+#endif
+
+namespace anarq {
+
+const std::vector<std::string>& mcp_session_versions() {
+  static const std::vector<std::string> v = {"2025-11-25", "2025-06-18"};
+  return v;
+}
+
+const std::vector<std::string>& mcp_all_versions() {
+  static const std::vector<std::string> v = {kMcpModernVersion, "2025-11-25", "2025-06-18"};
+  return v;
+}
+
+namespace {
+
+constexpr const char* kMetaVersion = "io.modelcontextprotocol/protocolVersion";
+constexpr const char* kMetaCapabilities = "io.modelcontextprotocol/clientCapabilities";
+constexpr const char* kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
+constexpr int64_t kListTtlMs = 60'000;
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::string header(const std::map<std::string, std::string>& h, const std::string& name) {
+  auto it = h.find(name);
+  return it == h.end() ? std::string() : it->second;
+}
+
+bool has_header(const std::map<std::string, std::string>& h, const std::string& name) { return h.count(name) > 0; }
+
+// RFC 4648 base64 (standard alphabet, padding optional); nullopt when malformed.
+std::optional<std::string> base64_decode(std::string_view in) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v = val(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+// 2026-07-28 header values that are not plain ASCII travel as =?base64?...?=.
+std::optional<std::string> decode_header_value(const std::string& v) {
+  if (v.size() >= 12 && v.rfind("=?base64?", 0) == 0 && v.compare(v.size() - 2, 2, "?=") == 0)
+    return base64_decode(std::string_view(v).substr(9, v.size() - 11));
+  return v;
+}
+
+Json rpc_error(const Json& id, int code, const std::string& message, const Json& data = nullptr) {
+  Json err = {{"code", code}, {"message", message}};
+  if (!data.is_null()) err["data"] = data;
+  Json out = {{"jsonrpc", "2.0"}};
+  if (!id.is_null()) out["id"] = id;  // clients reject "id": null; leave it out
+  out["error"] = err;
+  return out;
+}
+
+Json rpc_result(const Json& id, Json result) { return {{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}; }
+
+bool valid_id(const Json& id) { return id.is_string() || id.is_number_integer() || id.is_number_unsigned(); }
+
+bool is_loopback_host(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// "http://localhost:8080" -> "localhost"; "[::1]:80" -> "::1".
+std::string host_of(std::string s) {
+  size_t scheme = s.find("://");
+  if (scheme != std::string::npos) s = s.substr(scheme + 3);
+  size_t slash = s.find('/');
+  if (slash != std::string::npos) s = s.substr(0, slash);
+  if (!s.empty() && s.front() == '[') {
+    size_t close = s.find(']');
+    return close == std::string::npos ? s : s.substr(1, close - 1);
+  }
+  size_t colon = s.rfind(':');
+  if (colon != std::string::npos) s = s.substr(0, colon);
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+}  // namespace
+
+struct McpServer::Dispatch {
+  Json id;
+  std::string method;
+  Json params;
+  bool modern = false;     // served statelessly (2026-07-28)
+  std::string version;     // the revision this request is served under
+  const std::map<std::string, std::string>* headers = nullptr;
+  bool http = false;
+  int http_status = 200;   // for errors that the revision maps to an HTTP status
+  std::string new_session_id;
+};
+
+McpServer::McpServer(Pipeline& pipeline, const ModuleHost& host, const Config& config)
+    : pipeline_(pipeline), host_(host), config_(config) {
+  auto hp = parse_host_port(config.listen);
+  loopback_ = hp.ok() && is_loopback_host(hp->host);
+}
+
+McpServer::~McpServer() = default;
+
+size_t McpServer::session_count() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+Json McpServer::server_info() const {
+  return {{"name", "anarq"},
+          {"title", "anarq node"},
+          {"version", ANARQ_VERSION},
+          {"description", "The Q ecosystem's modules as tools: identity, encryption, consent, index, audit, payments, files."}};
+}
+
+std::string McpServer::new_session(const std::string& version) {
+  int64_t now = pipeline_.clock().now_ms();
+  std::string id = random_hex(16);
+  std::lock_guard lock(mu_);
+  for (auto it = sessions_.begin(); it != sessions_.end();)
+    it = now - it->second.last_used_ms > kSessionIdleMs ? sessions_.erase(it) : std::next(it);
+  if (sessions_.size() >= kMaxSessions) {
+    auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](const auto& a, const auto& b) {
+      return a.second.last_used_ms < b.second.last_used_ms;
+    });
+    sessions_.erase(oldest);
+  }
+  sessions_[id] = {version, now};
+  return id;
+}
+
+std::optional<std::string> McpServer::session_version(const std::string& id) {
+  int64_t now = pipeline_.clock().now_ms();
+  std::lock_guard lock(mu_);
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return std::nullopt;
+  if (now - it->second.last_used_ms > kSessionIdleMs) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  it->second.last_used_ms = now;
+  return it->second.version;
+}
+
+Json mcp_tool_descriptor(const Tool& t, const std::string& version) {
+  Json in = t.input_schema, out = t.output_schema;
+  if (version != "2025-06-18") {
+    // 2025-11-25 made 2020-12 the default dialect; ours are draft-07, so say so.
+    in["$schema"] = "http://json-schema.org/draft-07/schema#";
+    out["$schema"] = "http://json-schema.org/draft-07/schema#";
+  }
+  Json d = {{"name", t.name},
+            {"title", t.title.empty() ? t.name : t.title},
+            {"description", t.description},
+            {"inputSchema", in},
+            {"outputSchema", out},
+            {"annotations",
+             {{"title", t.title.empty() ? t.name : t.title},
+              {"readOnlyHint", t.read_only},
+              {"destructiveHint", !t.read_only && t.write && !t.idempotent},
+              {"idempotentHint", t.idempotent || t.read_only},
+              {"openWorldHint", false}}}};
+  Json meta = {{"anarq/version", t.version},
+               {"anarq/module", t.module},
+               {"anarq/access", access_name(t.access)},
+               {"anarq/http", {{"method", t.http.method}, {"path", t.http.path}}}};
+  if (t.deprecation)
+    meta["anarq/deprecation"] = {{"since", t.deprecation->since},
+                                 {"sunset", t.deprecation->sunset},
+                                 {"replacement", t.deprecation->replacement}};
+  d["_meta"] = meta;
+  return d;
+}
+
+Json McpServer::initialize(Dispatch& d) {
+  std::string requested = d.params.value("protocolVersion", "");
+  // Echo a supported revision; otherwise counter-offer our newest session revision.
+  std::string chosen = contains(mcp_session_versions(), requested) ? requested : mcp_session_versions().front();
+  d.version = chosen;
+  if (d.http) d.new_session_id = new_session(chosen);
+  return {{"protocolVersion", chosen},
+          {"capabilities", {{"tools", {{"listChanged", false}}}}},
+          {"serverInfo", server_info()},
+          {"instructions",
+           "anarq serves the Q ecosystem modules as tools named <module>.<verb>. Call node.tools for the live "
+           "registry with schemas and access rules; every result carries the standard envelope fields."}};
+}
+
+Json McpServer::discover(Dispatch& d) {
+  return {{"supportedVersions", mcp_all_versions()},
+          {"capabilities", {{"tools", {{"listChanged", false}}}}},
+          {"serverInfo", server_info()},
+          {"instructions", "anarq serves the Q ecosystem modules as tools named <module>.<verb>."},
+          {"ttlMs", kListTtlMs},
+          {"cacheScope", "public"}};
+}
+
+Json McpServer::tools_list(Dispatch& d) {
+  auto tools = pipeline_.registry().list(true);
+  size_t offset = 0;
+  if (d.params.contains("cursor")) {
+    const Json& c = d.params["cursor"];
+    bool ok = c.is_string() && !c.get<std::string>().empty() && c.get<std::string>().size() < 12 &&
+              std::all_of(c.get<std::string>().begin(), c.get<std::string>().end(), ::isdigit);
+    if (ok) offset = std::stoul(c.get<std::string>());
+    if (!ok || offset > tools.size()) {
+      d.http_status = 400;
+      return rpc_error(d.id, jsonrpc::kInvalidParams, "invalid cursor");
+    }
+  }
+  Json list = Json::array();
+  size_t end = std::min(tools.size(), offset + kToolsPageSize);
+  for (size_t i = offset; i < end; ++i) list.push_back(mcp_tool_descriptor(*tools[i], d.version));
+  Json result = {{"tools", list}};
+  if (end < tools.size()) result["nextCursor"] = std::to_string(end);
+  if (d.modern) {
+    result["ttlMs"] = kListTtlMs;
+    result["cacheScope"] = "public";
+  }
+  return rpc_result(d.id, result);
+}
+
+Json McpServer::tools_call(Dispatch& d) {
+  if (!d.params.is_object() || !d.params.contains("name") || !d.params["name"].is_string())
+    return rpc_error(d.id, jsonrpc::kInvalidParams, "tools/call needs params.name (string)");
+  std::string name = d.params["name"];
+  if (!pipeline_.registry().exposed(name)) return rpc_error(d.id, jsonrpc::kInvalidParams, "Unknown tool: " + name);
+  Json args = d.params.contains("arguments") ? d.params["arguments"] : Json::object();
+  if (args.is_null()) args = Json::object();
+
+  Call call;
+  call.tool_name = name;
+  call.input = args;
+  call.request_bytes = dump_compact(args).size();
+  call.ctx = pipeline_.new_context(Transport::kMcp, d.headers ? *d.headers : std::map<std::string, std::string>{});
+  Result<Reply> r = pipeline_.execute(call);
+  Json result;
+  if (r.ok()) {
+    const Json& data = call.envelope["data"];
+    result = {{"content", {{{"type", "text"}, {"text", dump_compact(data)}}}},
+              {"structuredContent", data},
+              {"isError", false}};
+  } else {
+    // The standard error object is the structured content (standards.md section 1).
+    result = {{"content", {{{"type", "text"}, {"text", call.envelope.value("code", "") + ": " + call.envelope.value("message", "")}}}},
+              {"structuredContent", call.envelope},
+              {"isError", true}};
+  }
+  Json meta = {{"anarq/code", call.envelope.value("code", "")},
+               {"anarq/message", call.envelope.value("message", "")},
+               {"anarq/requestId", call.ctx.request_id},
+               {"anarq/httpStatus", call.http_status}};
+  if (call.envelope.contains("cid")) meta["anarq/cid"] = call.envelope["cid"];
+  result["_meta"] = meta;
+  return rpc_result(d.id, result);
+}
+
+Json McpServer::handle_request(Dispatch& d) {
+  Json response;
+  if (d.method == "initialize" && !d.modern) response = rpc_result(d.id, initialize(d));
+  else if (d.method == "ping" && !d.modern) response = rpc_result(d.id, Json::object());
+  else if (d.method == "server/discover") response = rpc_result(d.id, discover(d));
+  else if (d.method == "tools/list") response = tools_list(d);
+  else if (d.method == "tools/call") response = tools_call(d);
+  else {
+    if (d.modern) d.http_status = 404;
+    response = rpc_error(d.id, jsonrpc::kMethodNotFound, "Method not found: " + d.method);
+  }
+  if (d.modern && response.contains("result")) {
+    response["result"]["resultType"] = "complete";
+    response["result"]["_meta"][kMetaServerInfo] = server_info();
+  }
+  return response;
+}
+
+namespace {
+
+// Parses and checks the JSON-RPC frame. On failure returns the error response.
+std::optional<Json> parse_message(const std::string& text, Json& msg) {
+  auto parsed = parse_json(text);
+  if (!parsed.ok()) return rpc_error(nullptr, jsonrpc::kParseError, "Parse error: " + parsed.status().message());
+  msg = std::move(*parsed);
+  if (msg.is_array()) return rpc_error(nullptr, jsonrpc::kInvalidRequest, "JSON-RPC batches are not supported");
+  if (!msg.is_object() || msg.value("jsonrpc", "") != "2.0")
+    return rpc_error(nullptr, jsonrpc::kInvalidRequest, "Invalid Request: expected a JSON-RPC 2.0 object");
+  if (msg.contains("id") && !valid_id(msg["id"]))
+    return rpc_error(nullptr, jsonrpc::kInvalidRequest, "Invalid Request: id must be a string or an integer");
+  bool is_response = !msg.contains("method") && (msg.contains("result") || msg.contains("error"));
+  if (!is_response && (!msg.contains("method") || !msg["method"].is_string()))
+    return rpc_error(msg.value("id", Json()), jsonrpc::kInvalidRequest, "Invalid Request: method must be a string");
+  if (msg.contains("params") && !msg["params"].is_object() && !msg["params"].is_null())
+    return rpc_error(msg.value("id", Json()), jsonrpc::kInvalidParams, "params must be an object");
+  return std::nullopt;
+}
+
+// For a modern request: the required _meta keys and the version. Error response on failure.
+std::optional<Json> check_modern_meta(const Json& id, const Json& params) {
+  const Json meta = params.is_object() ? params.value("_meta", Json::object()) : Json::object();
+  if (!meta.is_object() || !meta.contains(kMetaVersion) || !meta[kMetaVersion].is_string() ||
+      !meta.contains(kMetaCapabilities) || !meta[kMetaCapabilities].is_object())
+    return rpc_error(id, jsonrpc::kInvalidParams,
+                     std::string("Invalid params: _meta must carry ") + kMetaVersion + " and " + kMetaCapabilities);
+  std::string v = meta[kMetaVersion];
+  if (v != kMcpModernVersion)
+    return rpc_error(id, jsonrpc::kUnsupportedVersion, "Unsupported protocol version",
+                     {{"supported", mcp_all_versions()}, {"requested", v}});
+  return std::nullopt;
+}
+
+bool has_modern_meta(const Json& params) {
+  return params.is_object() && params.contains("_meta") && params["_meta"].is_object() &&
+         params["_meta"].contains(kMetaVersion);
+}
+
+}  // namespace
+
+std::optional<Json> McpServer::handle_stdio(const std::string& line, McpStdioState& state) {
+  Json msg;
+  if (auto err = parse_message(line, msg)) return err;
+  if (!msg.contains("method")) return std::nullopt;  // a response to nothing we asked: ignore
+  Dispatch d;
+  d.method = msg["method"];
+  d.params = msg.contains("params") && msg["params"].is_object() ? msg["params"] : Json::object();
+  bool notification = !msg.contains("id");
+  if (notification) return std::nullopt;  // initialized, cancelled: nothing to answer
+  d.id = msg["id"];
+  static const std::map<std::string, std::string> kNoHeaders;
+  d.headers = &kNoHeaders;
+  if (has_modern_meta(d.params) || d.method == "server/discover") {
+    d.modern = true;
+    if (auto err = check_modern_meta(d.id, d.params)) return err;
+    d.version = kMcpModernVersion;
+  } else {
+    d.version = state.version.empty() ? mcp_session_versions().front() : state.version;
+  }
+  Json response = handle_request(d);
+  if (d.method == "initialize" && response.contains("result")) state.version = d.version;
+  return response;
+}
+
+std::optional<McpHttpResponse> McpServer::check_origin(const std::map<std::string, std::string>& headers) const {
+  auto forbidden = [](const std::string& why) {
+    McpHttpResponse r;
+    r.status = 403;
+    r.body = rpc_error(nullptr, jsonrpc::kInvalidRequest, "Forbidden: " + why);
+    return r;
+  };
+  auto allowed = [&](const std::string& origin) {
+    for (const auto& o : config_.allowed_origins)
+      if (o == origin || o == "*") return true;
+    return false;
+  };
+  if (has_header(headers, "origin")) {
+    std::string origin = header(headers, "origin");
+    if (!allowed(origin) && (loopback_ || !config_.allowed_origins.empty()) && !is_loopback_host(host_of(origin)))
+      return forbidden("origin " + origin + " is not allowed");
+  }
+  if (loopback_) {
+    // A rebinding attack reaches us by a foreign name resolving to 127.0.0.1.
+    std::string host = host_of(header(headers, "host"));
+    if (!host.empty() && !is_loopback_host(host) && !allowed(header(headers, "host")))
+      return forbidden("host " + header(headers, "host") + " is not allowed while bound to loopback");
+  }
+  return std::nullopt;
+}
+
+McpHttpResponse McpServer::handle_post(const std::string& body, const std::map<std::string, std::string>& headers) {
+  McpHttpResponse out;
+  if (auto denied = check_origin(headers)) return *denied;
+  std::string ctype = header(headers, "content-type");
+  if (ctype.rfind("application/json", 0) != 0) {
+    out.status = 415;
+    out.body = rpc_error(nullptr, jsonrpc::kInvalidRequest, "Content-Type must be application/json");
+    return out;
+  }
+  std::string accept = header(headers, "accept");
+  if (!accept.empty() && accept.find("application/json") == std::string::npos && accept.find("*/*") == std::string::npos) {
+    out.status = 406;
+    out.body = rpc_error(nullptr, jsonrpc::kInvalidRequest, "Accept must include application/json");
+    return out;
+  }
+  Json msg;
+  if (auto err = parse_message(body, msg)) {
+    out.status = 400;
+    out.body = *err;
+    return out;
+  }
+  Dispatch d;
+  d.http = true;
+  d.headers = &headers;
+  bool is_request = msg.contains("method") && msg.contains("id");
+  d.method = msg.value("method", "");
+  d.params = msg.contains("params") && msg["params"].is_object() ? msg["params"] : Json::object();
+  d.id = msg.value("id", Json());
+  std::string header_version = header(headers, "mcp-protocol-version");
+
+  d.modern = header_version == kMcpModernVersion || has_modern_meta(d.params) || d.method == "server/discover";
+  if (d.modern) {
+    auto fail = [&](int http, Json err) {
+      out.status = http;
+      out.body = std::move(err);
+      return out;
+    };
+    if (is_request) {
+      if (auto err = check_modern_meta(d.id, d.params)) return fail(400, *err);
+    }
+    std::string meta_version = d.params.value("_meta", Json::object()).value(kMetaVersion, "");
+    if (header_version.empty())
+      return fail(400, rpc_error(d.id, jsonrpc::kHeaderMismatch, "Header mismatch: MCP-Protocol-Version header is required"));
+    if (is_request && header_version != meta_version)
+      return fail(400, rpc_error(d.id, jsonrpc::kHeaderMismatch,
+                                 "Header mismatch: MCP-Protocol-Version header value '" + header_version +
+                                     "' does not match body value '" + meta_version + "'"));
+    auto method_h = decode_header_value(header(headers, "mcp-method"));
+    if (!has_header(headers, "mcp-method") || !method_h)
+      return fail(400, rpc_error(d.id, jsonrpc::kHeaderMismatch, "Header mismatch: Mcp-Method header is required"));
+    if (*method_h != d.method)
+      return fail(400, rpc_error(d.id, jsonrpc::kHeaderMismatch,
+                                 "Header mismatch: Mcp-Method header value '" + *method_h + "' does not match body value '" +
+                                     d.method + "'"));
+    if (d.method == "tools/call") {
+      std::string body_name = d.params.value("name", Json("")).is_string() ? d.params.value("name", "") : "";
+      auto name_h = decode_header_value(header(headers, "mcp-name"));
+      if (!has_header(headers, "mcp-name") || !name_h)
+        return fail(400, rpc_error(d.id, jsonrpc::kHeaderMismatch, "Header mismatch: Mcp-Name header is required for tools/call"));
+      if (*name_h != body_name)
+        return fail(400, rpc_error(d.id, jsonrpc::kHeaderMismatch,
+                                   "Header mismatch: Mcp-Name header value '" + *name_h + "' does not match body value '" +
+                                       body_name + "'"));
+    }
+    if (!is_request) {
+      out.status = 202;
+      return out;
+    }
+    d.version = kMcpModernVersion;
+    Json response = handle_request(d);
+    // 404 for an unknown method and 400 for a bad cursor; other JSON-RPC errors
+    // (an unknown tool) travel in a 200, which the revision leaves open.
+    out.status = d.http_status;
+    out.body = response;
+    return out;
+  }
+
+  // Session revisions.
+  if (!header_version.empty() && !contains(mcp_session_versions(), header_version)) {
+    out.status = 400;
+    out.body = rpc_error(d.id, jsonrpc::kInvalidRequest,
+                         "Bad Request: unsupported MCP-Protocol-Version '" + header_version + "'",
+                         {{"supported", mcp_all_versions()}});
+    return out;
+  }
+  if (d.method == "initialize") {
+    if (!is_request) {
+      out.status = 400;
+      out.body = rpc_error(nullptr, jsonrpc::kInvalidRequest, "initialize must be a request");
+      return out;
+    }
+    Json response = handle_request(d);
+    out.body = response;
+    if (!d.new_session_id.empty()) out.headers.emplace_back("Mcp-Session-Id", d.new_session_id);
+    return out;
+  }
+  std::string sid = header(headers, "mcp-session-id");
+  if (sid.empty()) {
+    out.status = 400;
+    out.body = rpc_error(d.id, jsonrpc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+    return out;
+  }
+  auto version = session_version(sid);
+  if (!version) {
+    out.status = 404;
+    out.body = rpc_error(d.id, jsonrpc::kInvalidRequest, "Session not found: initialize again");
+    return out;
+  }
+  if (!header_version.empty() && header_version != *version) {
+    out.status = 400;
+    out.body = rpc_error(d.id, jsonrpc::kInvalidRequest,
+                         "Bad Request: MCP-Protocol-Version '" + header_version + "' differs from the session's '" + *version + "'");
+    return out;
+  }
+  if (!is_request) {  // notification or a response to us
+    out.status = 202;
+    return out;
+  }
+  d.version = *version;
+  out.body = handle_request(d);
+  return out;
+}
+
+McpHttpResponse McpServer::handle_delete(const std::map<std::string, std::string>& headers) {
+  McpHttpResponse out;
+  if (auto denied = check_origin(headers)) return *denied;
+  std::string sid = header(headers, "mcp-session-id");
+  if (sid.empty()) {
+    out.status = 400;
+    out.body = rpc_error(nullptr, jsonrpc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required");
+    return out;
+  }
+  std::lock_guard lock(mu_);
+  if (sessions_.erase(sid) == 0) {
+    out.status = 404;
+    out.body = rpc_error(nullptr, jsonrpc::kInvalidRequest, "Session not found");
+    return out;
+  }
+  out.status = 204;
+  return out;
+}
+
+}  // namespace anarq

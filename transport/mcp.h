@@ -1,0 +1,107 @@
+#pragma once
+// MCP server: JSON-RPC 2.0 over stdio and Streamable HTTP, serving every exposed
+// tool through the same pipeline as HTTP. Protocol revisions:
+//   2025-06-18, 2025-11-25  initialize/initialized, ping, tools/list, tools/call,
+//                           Mcp-Session-Id sessions, MCP-Protocol-Version header
+//   2026-07-28              stateless: version and client capabilities in each
+//                           request's _meta, server/discover, Mcp-Method/Mcp-Name
+//                           headers checked against the body (-32020), resultType,
+//                           ttlMs/cacheScope on lists
+// A request whose _meta names a protocol version is served statelessly; an
+// initialize selects the session revisions (dual-era server).
+//
+// Thread-safety: handle_* may be called from many threads; sessions are
+// guarded by a mutex and bounded in number and idle time.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace anarq {
+
+class Pipeline;
+class ModuleHost;
+class Clock;
+
+inline constexpr const char* kMcpModernVersion = "2026-07-28";
+// Newest first; initialize counter-offers the first when asked for another.
+const std::vector<std::string>& mcp_session_versions();
+const std::vector<std::string>& mcp_all_versions();
+
+struct Tool;
+// A tool as MCP tools/list describes it under a given revision.
+Json mcp_tool_descriptor(const Tool& tool, const std::string& version);
+
+struct McpHttpResponse {
+  int status = 200;
+  std::optional<Json> body;  // none = empty body (202)
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+struct McpStdioState {
+  std::string version;  // negotiated by initialize; empty before
+};
+
+class McpServer {
+ public:
+  McpServer(Pipeline& pipeline, const ModuleHost& host, const Config& config);
+  ~McpServer();
+
+  // One stdio message in; the reply line, if any (none for notifications).
+  std::optional<Json> handle_stdio(const std::string& line, McpStdioState& state);
+
+  // POST /mcp. headers have lower-case names.
+  McpHttpResponse handle_post(const std::string& body, const std::map<std::string, std::string>& headers);
+  // DELETE /mcp: ends a session.
+  McpHttpResponse handle_delete(const std::map<std::string, std::string>& headers);
+  // Origin/Host checks against DNS rebinding; nullopt when the request may pass.
+  std::optional<McpHttpResponse> check_origin(const std::map<std::string, std::string>& headers) const;
+
+  size_t session_count() const;
+
+  // Limits.
+  static constexpr size_t kMaxSessions = 10'000;
+  static constexpr int64_t kSessionIdleMs = 60 * 60 * 1000;
+  static constexpr size_t kToolsPageSize = 100;
+
+ private:
+  struct Dispatch;  // one request being served
+  Json handle_request(Dispatch& d);
+  Json tools_list(Dispatch& d);
+  Json tools_call(Dispatch& d);
+  Json initialize(Dispatch& d);
+  Json discover(Dispatch& d);
+  Json server_info() const;
+  std::string new_session(const std::string& version);
+  std::optional<std::string> session_version(const std::string& id);
+
+  Pipeline& pipeline_;
+  const ModuleHost& host_;
+  const Config& config_;
+  bool loopback_;
+  struct Session {
+    std::string version;
+    int64_t last_used_ms;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Session> sessions_;
+};
+
+// JSON-RPC error codes used here.
+namespace jsonrpc {
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+inline constexpr int kHeaderMismatch = -32020;
+inline constexpr int kMissingClientCapability = -32021;
+inline constexpr int kUnsupportedVersion = -32022;
+}  // namespace jsonrpc
+
+}  // namespace anarq
