@@ -69,7 +69,9 @@ std::string uuid_v7(const Clock& clock) {
   uint16_t counter;
   {
     std::lock_guard lock(mu);
-    if (ms <= last_ms) {
+    // A small regression (NTP slew) keeps the sequence; a large jump (a
+    // different clock, e.g. in tests) starts over from it.
+    if (ms <= last_ms && last_ms - ms < 10'000) {
       ms = last_ms;
       if (++seq > 0x0fff) {  // counter exhausted: borrow the next millisecond
         ++ms;

@@ -10,7 +10,7 @@ struct TooDeep {};
 Result<Json> parse_json(std::string_view text, int max_depth) {
   try {
     Json::parser_callback_t cb = [max_depth](int depth, Json::parse_event_t, Json&) {
-      if (depth > max_depth) throw TooDeep{};
+      if (depth >= max_depth) throw TooDeep{};  // depth counts from 0
       return true;
     };
     return Json::parse(text.begin(), text.end(), cb);

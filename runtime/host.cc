@@ -11,8 +11,8 @@ namespace anarq {
 
 ModuleHost::~ModuleHost() { stop(); }
 
-Status ModuleHost::start(const std::vector<std::string>& selection, const ModuleEnv& env_in) {
-  const auto& catalog = ModuleCatalog::instance();
+Status ModuleHost::start(const std::vector<std::string>& selection, const ModuleEnv& env_in,
+                         const ModuleCatalog& catalog) {
   std::vector<std::string> wanted = selection.empty() ? catalog.names() : selection;
   std::set<std::string> exposed(wanted.begin(), wanted.end());
 

@@ -30,7 +30,8 @@ class ModuleHost {
 
   // selection empty = every module in the catalogue. Unknown names, dependency
   // cycles, duplicate tools and failed migrations are errors.
-  Status start(const std::vector<std::string>& selection, const ModuleEnv& env);
+  Status start(const std::vector<std::string>& selection, const ModuleEnv& env,
+               const ModuleCatalog& catalog = ModuleCatalog::instance());
   void stop();
 
   const ToolRegistry& registry() const { return registry_; }

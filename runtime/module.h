@@ -47,7 +47,9 @@ using ModuleFactory = std::function<std::unique_ptr<Module>()>;
 class ModuleCatalog {
  public:
   static ModuleCatalog& instance();
+  // Aborts on a duplicate name (a build error); try_add reports it instead.
   bool add(const std::string& name, ModuleFactory factory);
+  bool try_add(const std::string& name, ModuleFactory factory);
   std::vector<std::string> names() const;
   std::unique_ptr<Module> create(const std::string& name) const;
 

@@ -36,15 +36,19 @@ ModuleCatalog& ModuleCatalog::instance() {
   return catalog;
 }
 
-bool ModuleCatalog::add(const std::string& name, ModuleFactory factory) {
-  for (const auto& [n, _] : factories_) {
-    if (n == name) {
-      // Two modules under one name is a build error we cannot recover from.
-      std::fprintf(stderr, "fatal: module '%s' registered twice\n", name.c_str());
-      std::abort();
-    }
-  }
+bool ModuleCatalog::try_add(const std::string& name, ModuleFactory factory) {
+  for (const auto& [n, _] : factories_)
+    if (n == name) return false;
   factories_.emplace_back(name, std::move(factory));
+  return true;
+}
+
+bool ModuleCatalog::add(const std::string& name, ModuleFactory factory) {
+  if (!try_add(name, std::move(factory))) {
+    // Two modules under one name is a build error we cannot recover from.
+    std::fprintf(stderr, "fatal: module '%s' registered twice\n", name.c_str());
+    std::abort();
+  }
   return true;
 }
 

@@ -78,6 +78,7 @@ HttpResponse HttpApi::handle(HttpRequest& request) {
   const Clock& clock = pipeline_.clock();
   int64_t start = clock.mono_ns();
   HttpResponse r = route(request);
+  if (request.method == "HEAD") r.body.clear();
   record(r.status, static_cast<double>(clock.mono_ns() - start) / 1e6);
   return r;
 }
@@ -202,7 +203,6 @@ HttpResponse HttpApi::route(HttpRequest& req) {
   r.status = call.http_status;
   r.body = std::move(call.body);
   r.headers = std::move(call.response_headers);
-  if (m == "HEAD") r.body.clear();
   return r;
 }
 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds with the test preset and runs the fast test set
+# (unit, contract, integration over real sockets and pipes, the MCP SDK
+# client). Long soak/load runs carry the label `slow` and are excluded here.
+# ANARQ_TEST_PRESET=dev runs the same tests under ASan + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset="${ANARQ_TEST_PRESET:-release}"
+scripts/install-deps.sh
+scripts/build.sh "$preset"
+ctest --preset "$preset" -j2 "$@"
