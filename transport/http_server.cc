@@ -43,9 +43,11 @@ struct HttpServer::Impl {
   HttpHandler handler;
   HttpErrorResponder on_error;
   net::io_context ioc;
-  tcp::acceptor acceptor{ioc};
-  net::signal_set signals{ioc};
-  net::steady_timer drain_timer{ioc};
+  // Acceptor, signals and the drain timer are touched only on this strand.
+  net::strand<net::io_context::executor_type> control{ioc.get_executor()};
+  tcp::acceptor acceptor{control};
+  net::signal_set signals{control};
+  net::steady_timer drain_timer{control};
   std::atomic<bool> draining{false};
   std::atomic<int> connections{0};
   std::mutex mu;
@@ -62,7 +64,7 @@ struct HttpServer::Impl {
   net::awaitable<void> write(Connection& c, const HttpResponse& r, bool keep_alive, unsigned version) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
     res.set(http::field::server, "anarq");
-    if (r.status != 204 && r.status != 304) res.set(http::field::content_type, r.content_type);
+    if (!r.body.empty()) res.set(http::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res.set(k, v);
     res.keep_alive(keep_alive);
     res.body() = r.body;
@@ -190,7 +192,10 @@ struct HttpServer::Impl {
         } catch (const std::exception& e) {
           log::warn("connection ended with an error", {{"error", e.what()}});
         }
-        --connections;
+        if (--connections == 0 && draining) {
+          // The last connection is gone: stop waiting for the drain deadline.
+          net::post(control, [this] { drain_timer.cancel(); });
+        }
       }, net::detached);
     }
   }
@@ -210,6 +215,7 @@ struct HttpServer::Impl {
         });
       }
     }
+    if (connections.load() == 0) return;
     drain_timer.expires_after(std::chrono::milliseconds(options.drain_timeout_ms));
     drain_timer.async_wait([this](beast::error_code e) {
       if (!e) {
@@ -248,7 +254,7 @@ void HttpServer::run() {
       if (!ec) impl_->begin_drain();
     });
   }
-  net::co_spawn(i.ioc, i.accept_loop(), net::detached);
+  net::co_spawn(i.control, i.accept_loop(), net::detached);
   std::vector<std::thread> pool;
   for (int t = 1; t < i.threads(); ++t) pool.emplace_back([&i] { i.ioc.run(); });
   i.ioc.run();
@@ -256,7 +262,7 @@ void HttpServer::run() {
 }
 
 void HttpServer::stop() {
-  net::post(impl_->ioc, [this] { impl_->begin_drain(); });
+  net::post(impl_->control, [this] { impl_->begin_drain(); });
 }
 
 }  // namespace anarq

@@ -58,6 +58,8 @@ try {
 // Every child pid this run started (directly or through an SDK transport). The exit handler
 // SIGKILLs whatever is still alive, so no path out of this script leaves a server behind.
 const livePids = new Set();
+// Every temp data dir not yet removed; the exit handler removes them too.
+const liveDirs = new Set();
 
 function alive(pid) {
   try {
@@ -79,6 +81,13 @@ function killPid(pid, signal = 'SIGKILL') {
 
 process.on('exit', () => {
   for (const pid of livePids) killPid(pid);
+  for (const dir of liveDirs) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
@@ -134,7 +143,11 @@ class Ctx {
 
   tmpDir() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anarq-mcp-sdk-'));
-    this.onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    liveDirs.add(dir);
+    this.onCleanup(() => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      liveDirs.delete(dir);
+    });
     return dir;
   }
 
