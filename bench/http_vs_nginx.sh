@@ -11,6 +11,7 @@
 #   WARMUP [3s]       wrk warm-up per server before the rounds (same -t/-c)
 #   COLD_STARTS [5]   anarq starts (fresh data dir each) for the cold-start median
 #   IDLE_SETTLE [1]   seconds between ready and the idle RSS reading
+#   MAX_OTHER_CPU [5] flag rounds where other processes used more than this % of all-core CPU
 #   ANARQ_BIN [build/release/anarq]  NGINX_BIN [/usr/sbin/nginx]  WRK_BIN [wrk]
 #   RESULTS_DIR [bench/results]
 #
@@ -33,6 +34,7 @@ ROUNDS=${ROUNDS:-2}
 WARMUP=${WARMUP:-3s}
 COLD_STARTS=${COLD_STARTS:-5}
 IDLE_SETTLE=${IDLE_SETTLE:-1}
+MAX_OTHER_CPU=${MAX_OTHER_CPU:-5}
 RESULTS_DIR=${RESULTS_DIR:-$SCRIPT_DIR/results}
 NGINX_TEMPLATE=$SCRIPT_DIR/nginx.conf.in
 
@@ -40,7 +42,7 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 die() { printf '[bench] error: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- checks
-for v in WRK_THREADS WRK_CONNS ROUNDS COLD_STARTS; do
+for v in WRK_THREADS WRK_CONNS ROUNDS COLD_STARTS MAX_OTHER_CPU; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "$v must be a positive integer (got '${!v}')"
 done
 [[ $IDLE_SETTLE =~ ^[0-9]+([.][0-9]+)?$ ]] || die "IDLE_SETTLE must be a number of seconds"
@@ -133,28 +135,52 @@ wait_http_200() { # URL TIMEOUT_S
 }
 
 # ---------------------------------------------------------------- machine
+# Benchmark a private copy, so a rebuild during the run cannot swap the binary.
+ANARQ_MTIME=$(date -u -r "$ANARQ_BIN" +%Y-%m-%dT%H:%M:%SZ)
+cp "$ANARQ_BIN" "$TMP/anarq"
+ANARQ_SHA=$(sha256sum "$TMP/anarq" | cut -c1-12)
 NPROC=$(nproc)
 CPU_MODEL=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 [[ -n $CPU_MODEL ]] || CPU_MODEL=$(awk -F': *' '/^(Hardware|cpu model|Model)/ {print $2; exit}' /proc/cpuinfo)
 KERNEL="$(uname -s) $(uname -r) $(uname -m)"
-ANARQ_VERSION=$("$ANARQ_BIN" version 2>&1 | head -n1)
+ANARQ_VERSION=$("$TMP/anarq" version 2>&1 | head -n1)
 NGINX_VERSION=$("$NGINX_BIN" -v 2>&1 | head -n1 | sed 's/^nginx version: //')
 WRK_VERSION=$("$WRK_BIN" -v 2>&1 | head -n1 | awk '{print $1, $2}' || true)
 MEM_TOTAL_KIB=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
-ANARQ_SHA=$(sha256sum "$ANARQ_BIN" | cut -c1-12)
-ANARQ_MTIME=$(date -u -r "$ANARQ_BIN" +%Y-%m-%dT%H:%M:%SZ)
 GIT_REV=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$REPO_DIR" diff --quiet HEAD -- 2>/dev/null || GIT_REV+="+dirty"
 
-# Share of CPU time not idle over one second, all cores: other work running now
-# (a build, a test suite) takes CPU from both the server and wrk.
+# CPU accounting, in clock ticks (USER_HZ) as in /proc/stat and /proc/PID/stat.
+# cpu_ticks: "TOTAL BUSY" over all cores (busy = total - idle - iowait).
+cpu_ticks() {
+  local _cpu user nice sys idle iowait irq softirq steal _rest
+  read -r _cpu user nice sys idle iowait irq softirq steal _rest </proc/stat
+  local total=$(( user + nice + sys + idle + iowait + irq + softirq + steal ))
+  echo "$total $(( total - idle - iowait ))"
+}
+# proc_ticks PID...: utime + stime of these processes (0 for any that is gone).
+proc_ticks() {
+  local pid sum=0 line st
+  for pid in "$@"; do
+    line=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    read -r -a st <<<"${line##*) }"   # drop "pid (comm) ": st[0] is field 3 (state)
+    sum=$(( sum + st[11] + st[12] ))  # fields 14 and 15
+  done
+  echo "$sum"
+}
+# self_child_ticks: cutime + cstime of this shell = CPU of the children it has
+# waited for (wrk runs as such a child).
+self_child_ticks() {
+  local line st; line=$(cat "/proc/$$/stat"); read -r -a st <<<"${line##*) }"
+  echo $(( st[13] + st[14] ))         # fields 16 and 17
+}
+# Share of all-core CPU time that is busy over one second: other work running
+# now (a build, a test suite) takes CPU from both the server and wrk.
 cpu_busy_pct() {
-  local a b
-  a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat); sleep 1
-  b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[1] - x[1]; i = y[2] - x[2]
-    printf "%.0f", t > 0 ? 100 * (t - i) / t : 0 }'
+  local t0 b0 t1 b1
+  read -r t0 b0 <<<"$(cpu_ticks)"; sleep 1; read -r t1 b1 <<<"$(cpu_ticks)"
+  if (( t1 > t0 )); then echo $(( 100 * (b1 - b0) / (t1 - t0) )); else echo 0; fi
 }
 CPU_BUSY_START=$(cpu_busy_pct)
 DATE_DAY=$(date +%Y-%m-%d)
@@ -174,12 +200,13 @@ if (( CPU_BUSY_START > 10 )); then
 fi
 
 # ---------------------------------------------------------------- 1. cold start
-# Python times spawn -> the "listening on" line on a pipe (monotonic clock),
-# reads VmRSS at ready, then SIGTERMs and times the exit. Sequential, each
-# with a fresh empty data dir, nothing else of ours running.
+# Python times spawn -> the "listening on" line on a pipe (monotonic clock) and
+# reads VmRSS at ready. Sequential, each with a fresh empty data dir, nothing
+# else of ours running. These throwaway processes are SIGKILLed; graceful
+# SIGTERM shutdown is timed once, on the benchmarked instance below.
 log "cold start: $COLD_STARTS starts with fresh data dirs"
 COLD_OUT=$TMP/cold.txt
-python3 - "$ANARQ_BIN" "$COLD_STARTS" "$TMP" >"$COLD_OUT" <<'PY'
+python3 - "$TMP/anarq" "$COLD_STARTS" "$TMP" >"$COLD_OUT" <<'PY'
 import os, signal, subprocess, sys, tempfile, time
 
 binary, n, base = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -205,11 +232,7 @@ for i in range(n):
         if not line.startswith(b"listening on http://"):
             sys.exit(f"cold start {i}: expected 'listening on', got {line!r} (rc={p.poll()})")
         r = rss(p.pid)
-        t2 = time.monotonic_ns()
-        p.send_signal(signal.SIGTERM)
-        rc = p.wait(timeout=60)
-        t3 = time.monotonic_ns()
-        print(f"{(t1 - t0) / 1e6:.1f} {r} {rc} {(t3 - t2) / 1e6:.0f}", flush=True)
+        print(f"{(t1 - t0) / 1e6:.1f} {r}", flush=True)
     finally:
         if p is not None and p.poll() is None:
             p.kill()
@@ -218,18 +241,15 @@ for i in range(n):
 PY
 mapfile -t COLD_READY < <(awk '{print $1}' "$COLD_OUT")
 mapfile -t COLD_RSS < <(awk '{print $2}' "$COLD_OUT")
-mapfile -t COLD_RC < <(awk '{print $3}' "$COLD_OUT")
-mapfile -t COLD_STOP < <(awk '{print $4}' "$COLD_OUT")
 COLD_MEDIAN=$(median "${COLD_READY[@]}")
 COLD_RSS_MEDIAN=$(median "${COLD_RSS[@]}")
-COLD_STOP_MEDIAN=$(median "${COLD_STOP[@]}")
-COLD_RCS=$(printf '%s\n' "${COLD_RC[@]}" | sort -u | paste -sd, -)
-log "cold start ready (ms): ${COLD_READY[*]} -> median $COLD_MEDIAN; SIGTERM->exit (ms): ${COLD_STOP[*]}, rc: $COLD_RCS"
+(( ${#COLD_READY[@]} == COLD_STARTS )) || die "cold start measurement failed"
+log "cold start ready (ms): ${COLD_READY[*]} -> median $COLD_MEDIAN"
 
 # ---------------------------------------------------------------- 2. anarq
 mkdir -p "$TMP/anarq-data"
 log "starting anarq (default threads = one per core)"
-"$ANARQ_BIN" --data-dir "$TMP/anarq-data" serve --listen 127.0.0.1:0 \
+"$TMP/anarq" --data-dir "$TMP/anarq-data" serve --listen 127.0.0.1:0 \
   </dev/null >"$TMP/anarq.stdout" 2>"$TMP/anarq.stderr" &
 ANARQ_PID=$!
 ANARQ_PORT=""
@@ -288,9 +308,30 @@ ensure_alive() {
   kill -0 "$NGINX_PID" 2>/dev/null || { tail -n 20 "$NGINX_PREFIX/error.log" >&2; die "nginx died"; }
 }
 
-run_wrk() { # NAME URL DURATION OUTFILE
+# server_pids NAME: the processes of that server (nginx: master + workers).
+server_pids() {
+  if [[ $1 == anarq ]]; then echo "$ANARQ_PID"; else echo "$NGINX_PID $(ps -o pid= --ppid "$NGINX_PID" | tr -s ' \n' ' ')"; fi
+}
+
+# run_wrk NAME URL DURATION OUTFILE: runs wrk and sets OTHER_CPU_PCT, the share
+# of all-core CPU time during the run used by anything other than this server
+# and wrk (interference from other work on the machine).
+run_wrk() {
+  local pids t0 b0 t1 b1 s0 s1 w0 w1
+  pids=$(server_pids "$1")
+  read -r t0 b0 <<<"$(cpu_ticks)"
+  # shellcheck disable=SC2086
+  s0=$(proc_ticks $pids); w0=$(self_child_ticks)
   "$WRK_BIN" -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$3" --latency "$2" >"$4" 2>&1 \
     || { cat "$4" >&2; die "wrk failed against $1"; }
+  read -r t1 b1 <<<"$(cpu_ticks)"
+  # shellcheck disable=SC2086
+  s1=$(proc_ticks $pids); w1=$(self_child_ticks)
+  OTHER_CPU_PCT=0
+  if (( t1 > t0 )); then
+    OTHER_CPU_PCT=$(( 100 * ((b1 - b0) - (s1 - s0) - (w1 - w0)) / (t1 - t0) ))
+    (( OTHER_CPU_PCT >= 0 )) || OTHER_CPU_PCT=0
+  fi
   ensure_alive
 }
 
@@ -314,6 +355,7 @@ run_wrk nginx "$NGINX_URL" "$WARMUP" "$TMP/warmup-nginx.txt"
 
 declare -a A_RPS A_P50 A_P99 N_RPS N_P50 N_P99
 ROUND_ROWS=""
+NOISY_ROUNDS=""
 for (( r = 1; r <= ROUNDS; r++ )); do
   for name in anarq nginx; do
     if [[ $name == anarq ]]; then url=$ANARQ_URL; else url=$NGINX_URL; fi
@@ -322,13 +364,14 @@ for (( r = 1; r <= ROUNDS; r++ )); do
     run_wrk "$name" "$url" "$WRK_DURATION" "$out"
     res=$(parse_wrk "$out")
     read -r rps p50 p99 reqs errs <<<"$res"
-    log "  $name: $(fmt0 "$rps") req/s, p50 $(fmt2 "$p50") ms, p99 $(fmt2 "$p99") ms, $reqs requests, $errs errors"
+    log "  $name: $(fmt0 "$rps") req/s, p50 $(fmt2 "$p50") ms, p99 $(fmt2 "$p99") ms, $reqs requests, $errs errors, other CPU ${OTHER_CPU_PCT}%"
+    (( OTHER_CPU_PCT <= MAX_OTHER_CPU )) || NOISY_ROUNDS+="$r/$name "
     if [[ $name == anarq ]]; then
       A_RPS+=("$rps"); A_P50+=("$p50"); A_P99+=("$p99"); A_ERRS=$(( ${A_ERRS:-0} + errs ))
     else
       N_RPS+=("$rps"); N_P50+=("$p50"); N_P99+=("$p99"); N_ERRS=$(( ${N_ERRS:-0} + errs ))
     fi
-    ROUND_ROWS+="| $r | $name | $(fmt0 "$rps") | $(fmt2 "$p50") | $(fmt2 "$p99") | $reqs | $errs |"$'\n'
+    ROUND_ROWS+="| $r | $name | $(fmt0 "$rps") | $(fmt2 "$p50") | $(fmt2 "$p99") | $reqs | $errs | $OTHER_CPU_PCT % |"$'\n'
   done
 done
 
@@ -365,7 +408,7 @@ ORDER=$(for (( r = 1; r <= ROUNDS; r++ )); do printf 'anarq, nginx, '; done | se
   echo "### HTTP keep-alive throughput: anarq vs nginx ($DATE_DAY)"
   echo
   echo "Machine: $NPROC cores, $CPU_MODEL, $(awk -v k="$MEM_TOTAL_KIB" 'BEGIN {printf "%.0f GiB", k/1048576}') RAM; $KERNEL;"
-  echo "$ANARQ_VERSION (git $GIT_REV, build/release binary sha256 $ANARQ_SHA…, built $ANARQ_MTIME); $NGINX_VERSION; $WRK_VERSION."
+  echo "$ANARQ_VERSION (work tree $GIT_REV; binary ${ANARQ_BIN#"$REPO_DIR"/}, sha256 $ANARQ_SHA…, built $ANARQ_MTIME); $NGINX_VERSION; $WRK_VERSION."
   echo "Run at $DATE_FULL. Background CPU use (1 s sample, all cores) before/after: ${CPU_BUSY_START}% / ${CPU_BUSY_END}%;"
   echo "load average before/after: $LOAD_START / $LOAD_END."
   echo
@@ -388,11 +431,16 @@ ORDER=$(for (( r = 1; r <= ROUNDS; r++ )); do printf 'anarq, nginx, '; done | se
   echo "| nginx | GET / | $(fmt0 "$N_RPS_MED") | $(fmt2 "$N_P50_MED") ms | $(fmt2 "$N_P99_MED") ms | ${N_ERRS:-0} |"
   echo "| **anarq / nginx** | | **$RATIO** | | | |"
   echo
-  echo "Per round:"
+  echo "Per round (\"other CPU\": share of all-core CPU time during the run used by neither the server"
+  echo "under test nor wrk — interference from other work on the machine):"
   echo
-  echo "| round | server | req/s | p50 (ms) | p99 (ms) | requests | errors |"
-  echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+  echo "| round | server | req/s | p50 (ms) | p99 (ms) | requests | errors | other CPU |"
+  echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   printf '%s' "$ROUND_ROWS"
+  if [[ -n $NOISY_ROUNDS ]]; then
+    echo
+    echo "**Warning:** other work used more than $MAX_OTHER_CPU % of the CPU during ${NOISY_ROUNDS% }; re-run on a quiet machine."
+  fi
   echo
   echo "| anarq process | value |"
   echo "| --- | ---: |"
@@ -404,7 +452,6 @@ ORDER=$(for (( r = 1; r <= ROUNDS; r++ )); do printf 'anarq, nginx, '; done | se
   echo "| peak RSS (VmHWM) over the wrk runs | $(kib_mib "$ANARQ_HWM") |"
   echo "| OS threads while serving | $ANARQ_THREADS_OS |"
   echo "| SIGTERM → exit, after the wrk runs (no open connections) | $ANARQ_STOP_MS ms, exit $ANARQ_EXIT$([[ $ANARQ_DRAIN_TIMEOUT_HIT == yes ]] && echo ', hit the drain timeout') |"
-  echo "| SIGTERM → exit, idle cold-start processes (median) | $(fmt0 "$COLD_STOP_MEDIAN") ms, exit $COLD_RCS |"
   echo "| nginx RSS after the wrk runs (master + $NGINX_WORKERS workers), for comparison | $(kib_mib "$NGINX_RSS_AFTER") |"
 } >"$REPORT"
 
