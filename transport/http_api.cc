@@ -1,5 +1,7 @@
 #include "transport/http_api.h"
 
+#include <cstdio>
+
 #include "core/clock.h"
 #include "core/json.h"
 #include "pipeline/pipeline.h"
@@ -67,11 +69,22 @@ HttpResponse HttpApi::transport_error(int status, const std::string& reason) {
 }
 
 void HttpApi::record(int status, double ms) {
-  ++requests_;
-  if (status >= 500) ++server_errors_;
-  else if (status >= 400) ++client_errors_;
-  total_us_ += static_cast<uint64_t>(ms * 1000);
-  pipeline_.metrics().inc("anarq_http_requests_total", "HTTP requests by status code.", {{"status", std::to_string(status)}});
+  requests_.fetch_add(1, std::memory_order_relaxed);
+  if (status >= 500) server_errors_.fetch_add(1, std::memory_order_relaxed);
+  else if (status >= 400) client_errors_.fetch_add(1, std::memory_order_relaxed);
+  total_us_.fetch_add(static_cast<uint64_t>(ms * 1000), std::memory_order_relaxed);
+  if (status >= 100 && status < 600) by_status_[static_cast<size_t>(status)].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string HttpApi::render_http_metrics() const {
+  std::string out =
+      "# HELP anarq_http_requests_total HTTP requests by status code.\n"
+      "# TYPE anarq_http_requests_total counter\n";
+  for (size_t code = 100; code < by_status_.size(); ++code) {
+    uint64_t n = by_status_[code].load(std::memory_order_relaxed);
+    if (n) out += "anarq_http_requests_total{status=\"" + std::to_string(code) + "\"} " + std::to_string(n) + "\n";
+  }
+  return out;
 }
 
 HttpResponse HttpApi::handle(HttpRequest& request) {
@@ -84,9 +97,12 @@ HttpResponse HttpApi::handle(HttpRequest& request) {
 }
 
 HttpResponse HttpApi::health() {
+  // Built by hand: this route is what load balancers poll, so it stays cheap.
   const Clock& clock = pipeline_.clock();
   int64_t now = clock.now_ms();
-  Json deps;
+  bool up;
+  double latency;
+  std::string last_check;
   {
     std::lock_guard lock(health_mu_);
     if (db_checked_ms_ == 0 || now - db_checked_ms_ >= kHealthCheckIntervalMs) {
@@ -94,25 +110,29 @@ HttpResponse HttpApi::health() {
       db_up_ = db_.ping().ok();
       db_latency_ms_ = static_cast<double>(clock.mono_ns() - t0) / 1e6;
       db_checked_ms_ = now;
+      db_last_check_ = format_rfc3339_ms(now);
     }
-    deps["database"] = {{"status", db_up_ ? "up" : "down"},
-                        {"backend", db_.backend()},
-                        {"latency", db_latency_ms_},
-                        {"lastCheck", format_rfc3339_ms(db_checked_ms_)}};
+    up = db_up_;
+    latency = db_latency_ms_;
+    last_check = db_last_check_;
   }
-  uint64_t n = requests_.load();
-  double error_rate = n ? static_cast<double>(server_errors_.load()) / static_cast<double>(n) : 0.0;
-  std::string status = !deps["database"]["status"].get<std::string>().compare("up") ? "healthy" : "unhealthy";
-  Json body = {{"status", status},
-               {"version", ANARQ_VERSION},
-               {"uptime", (now - host_.started_at_ms()) / 1000},
-               {"dependencies", deps},
-               {"metrics",
-                {{"requestCount", n},
-                 {"errorRate", error_rate},
-                 {"clientErrorRate", n ? static_cast<double>(client_errors_.load()) / static_cast<double>(n) : 0.0},
-                 {"avgResponseTime", n ? static_cast<double>(total_us_.load()) / 1000.0 / static_cast<double>(n) : 0.0}}}};
-  HttpResponse r = json_response(status == "unhealthy" ? 503 : 200, body);
+  uint64_t n = requests_.load(std::memory_order_relaxed);
+  double dn = n ? static_cast<double>(n) : 1.0;
+  const char* status = up ? "healthy" : "unhealthy";
+  char buf[768];
+  int len = std::snprintf(
+      buf, sizeof buf,
+      "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%lld,"
+      "\"dependencies\":{\"database\":{\"status\":\"%s\",\"backend\":\"%s\",\"latency\":%.3f,\"lastCheck\":\"%s\"}},"
+      "\"metrics\":{\"requestCount\":%llu,\"errorRate\":%.6f,\"clientErrorRate\":%.6f,\"avgResponseTime\":%.3f}}",
+      status, ANARQ_VERSION, static_cast<long long>((now - host_.started_at_ms()) / 1000), up ? "up" : "down",
+      db_.backend().c_str(), latency, last_check.c_str(), static_cast<unsigned long long>(n),
+      static_cast<double>(server_errors_.load(std::memory_order_relaxed)) / dn,
+      static_cast<double>(client_errors_.load(std::memory_order_relaxed)) / dn,
+      static_cast<double>(total_us_.load(std::memory_order_relaxed)) / 1000.0 / dn);
+  HttpResponse r;
+  r.status = up ? 200 : 503;
+  r.body.assign(buf, static_cast<size_t>(std::max(0, std::min(len, static_cast<int>(sizeof buf) - 1))));
   r.headers.emplace_back("cache-control", "no-store");
   return r;
 }
@@ -137,7 +157,7 @@ HttpResponse HttpApi::route(HttpRequest& req) {
                             static_cast<double>(pipeline_.clock().now_ms() - host_.started_at_ms()) / 1000.0);
     pipeline_.metrics().set("anarq_mcp_sessions", "Open MCP Streamable HTTP sessions.", {},
                             static_cast<double>(mcp_.session_count()));
-    r.body = pipeline_.metrics().render();
+    r.body = pipeline_.metrics().render() + render_http_metrics();
     return r;
   }
   if (path == "/openapi.json" && (m == "GET" || m == "HEAD")) {

@@ -4,6 +4,7 @@
 // route 404, wrong method 405, malformed JSON 400 — all in the envelope.
 // No Boost here: the Beast server hands over plain HttpRequest values.
 // Thread-safe after construction.
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -42,10 +43,16 @@ class HttpApi {
   Router router_;
   std::string openapi_;  // built once: the registry does not change after start-up
 
+  std::string render_http_metrics() const;
+
+  // Hot-path counters: relaxed atomics, rendered into /metrics on demand.
   std::atomic<uint64_t> requests_{0}, server_errors_{0}, client_errors_{0};
   std::atomic<uint64_t> total_us_{0};
+  std::array<std::atomic<uint64_t>, 600> by_status_{};
+  // Database check, refreshed at most once a second.
   std::mutex health_mu_;
   int64_t db_checked_ms_ = 0;
+  std::string db_last_check_;
   double db_latency_ms_ = 0;
   bool db_up_ = false;
 };

@@ -38,28 +38,34 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
+// One single-threaded io_context per I/O thread, each with its own acceptor on
+// the shared port (SO_REUSEPORT lets the kernel spread connections). A
+// connection lives on the worker that accepted it, so no strands or locks sit
+// on the request path.
+struct Worker {
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
+  std::list<std::weak_ptr<Connection>> live;  // touched on this worker's thread only
+};
+
 struct HttpServer::Impl {
   HttpServerOptions options;
   HttpHandler handler;
   HttpErrorResponder on_error;
-  net::io_context ioc;
-  // Acceptor, signals and the drain timer are touched only on this strand.
-  net::strand<net::io_context::executor_type> control{ioc.get_executor()};
-  tcp::acceptor acceptor{control};
-  net::signal_set signals{control};
-  net::steady_timer drain_timer{control};
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<net::signal_set> signals;       // on worker 0
+  std::unique_ptr<net::steady_timer> drain_timer;  // on worker 0
   std::atomic<bool> draining{false};
   std::atomic<int> connections{0};
-  std::mutex mu;
-  std::list<std::weak_ptr<Connection>> live;  // for closing idle connections on drain
 
   Impl(HttpServerOptions o, HttpHandler h, HttpErrorResponder e)
-      : options(std::move(o)), handler(std::move(h)), on_error(std::move(e)), ioc(threads()) {}
+      : options(std::move(o)), handler(std::move(h)), on_error(std::move(e)) {}
 
   int threads() const {
     int n = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
     return std::max(1, n);
   }
+  net::io_context& control() { return workers.front()->ioc; }
 
   net::awaitable<void> write(Connection& c, const HttpResponse& r, bool keep_alive, unsigned version) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), version};
@@ -70,12 +76,13 @@ struct HttpServer::Impl {
     res.body() = r.body;
     res.prepare_payload();
     beast::error_code ec;
-    c.stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
+    // The deadline set before reading the request also bounds this write.
     co_await http::async_write(c.stream, res, net::redirect_error(net::use_awaitable, ec));
   }
 
   net::awaitable<void> reject(Connection& c, int status, const std::string& why) {
     HttpResponse r = on_error(status, why);
+    c.stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
     co_await write(c, r, false, 11);
   }
 
@@ -90,7 +97,9 @@ struct HttpServer::Impl {
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(static_cast<std::uint64_t>(options.max_body_bytes));
       beast::error_code ec;
-      c.stream.expires_after(std::chrono::milliseconds(first ? options.read_timeout_ms : options.idle_timeout_ms));
+      // First request: the read timeout; later ones: the idle timeout (a
+      // keep-alive connection waiting for its next request).
+      c.stream.expires_after(std::chrono::milliseconds(first || buffer.size() ? options.read_timeout_ms : options.idle_timeout_ms));
       co_await http::async_read_header(c.stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
       c.busy = true;
       if (ec == http::error::header_limit) {
@@ -114,25 +123,27 @@ struct HttpServer::Impl {
         co_await reject(c, 413, "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
         break;
       }
-      if (beast::iequals(header[http::field::expect], "100-continue")) {
-        http::response<http::empty_body> cont{http::status::continue_, header.version()};
-        co_await http::async_write(c.stream, cont, net::redirect_error(net::use_awaitable, ec));
-        if (ec) break;
-      }
-      c.stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
-      if (!parser.is_done()) co_await http::async_read(c.stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-      if (ec == http::error::body_limit) {
-        co_await reject(c, 413, "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
-        break;
-      }
-      if (ec == beast::error::timeout) {
-        co_await reject(c, 408, "request body not received within " + std::to_string(options.read_timeout_ms) + " ms");
-        break;
-      }
-      if (ec) {
-        if (ec != http::error::end_of_stream && ec != net::error::connection_reset && ec != net::error::eof)
-          co_await reject(c, 400, "malformed HTTP request: " + ec.message());
-        break;
+      if (!parser.is_done()) {
+        if (beast::iequals(header[http::field::expect], "100-continue")) {
+          http::response<http::empty_body> cont{http::status::continue_, header.version()};
+          co_await http::async_write(c.stream, cont, net::redirect_error(net::use_awaitable, ec));
+          if (ec) break;
+        }
+        c.stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
+        co_await http::async_read(c.stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+        if (ec == http::error::body_limit) {
+          co_await reject(c, 413, "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
+          break;
+        }
+        if (ec == beast::error::timeout) {
+          co_await reject(c, 408, "request body not received within " + std::to_string(options.read_timeout_ms) + " ms");
+          break;
+        }
+        if (ec) {
+          if (ec != http::error::end_of_stream && ec != net::error::connection_reset && ec != net::error::eof)
+            co_await reject(c, 400, "malformed HTTP request: " + ec.message());
+          break;
+        }
       }
       auto req = parser.release();
       HttpRequest in;
@@ -140,7 +151,7 @@ struct HttpServer::Impl {
       in.target = std::string(req.target());
       for (const auto& f : req) {
         std::string name = lower(std::string_view(f.name_string().data(), f.name_string().size()));
-        auto [it, inserted] = in.headers.emplace(name, std::string(f.value()));
+        auto [it, inserted] = in.headers.emplace(std::move(name), std::string(f.value()));
         if (!inserted) it->second += ", " + std::string(f.value());
       }
       in.body = std::move(req.body());
@@ -163,30 +174,28 @@ struct HttpServer::Impl {
     c.stream.close();
   }
 
-  net::awaitable<void> accept_loop() {
+  net::awaitable<void> accept_loop(Worker& w) {
     for (;;) {
       beast::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(net::make_strand(ioc), net::redirect_error(net::use_awaitable, ec));
+      tcp::socket socket = co_await w.acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
       if (ec) {
         if (draining || ec == net::error::operation_aborted) co_return;
         continue;  // e.g. EMFILE: keep serving the connections we have
       }
+      socket.set_option(tcp::no_delay(true), ec);
       auto conn = std::make_shared<Connection>(std::move(socket));
       if (connections.load() >= options.max_connections) {
-        net::co_spawn(conn->stream.get_executor(), [this, conn]() -> net::awaitable<void> {
+        net::co_spawn(w.ioc, [this, conn]() -> net::awaitable<void> {
           co_await reject(*conn, 503, "connection limit reached");
           beast::error_code ignored;
           conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
         }, net::detached);
         continue;
       }
-      {
-        std::lock_guard lock(mu);
-        live.remove_if([](const auto& w) { return w.expired(); });
-        live.push_back(conn);
-      }
+      w.live.remove_if([](const auto& weak) { return weak.expired(); });
+      w.live.push_back(conn);
       ++connections;
-      net::co_spawn(conn->stream.get_executor(), [this, conn]() -> net::awaitable<void> {
+      net::co_spawn(w.ioc, [this, conn]() -> net::awaitable<void> {
         try {
           co_await session(conn);
         } catch (const std::exception& e) {
@@ -194,34 +203,35 @@ struct HttpServer::Impl {
         }
         if (--connections == 0 && draining) {
           // The last connection is gone: stop waiting for the drain deadline.
-          net::post(control, [this] { drain_timer.cancel(); });
+          net::post(control(), [this] { drain_timer->cancel(); });
         }
       }, net::detached);
     }
   }
 
+  // Runs on worker 0.
   void begin_drain() {
     if (draining.exchange(true)) return;
     log::info("draining", {{"connections", connections.load()}});
     beast::error_code ec;
-    acceptor.close(ec);
-    signals.cancel(ec);
-    std::lock_guard lock(mu);
-    for (auto& w : live) {
-      if (auto conn = w.lock()) {
-        // On the connection's strand: close it only if it waits for a request.
-        net::post(conn->stream.get_executor(), [conn] {
-          if (!conn->busy) conn->stream.socket().cancel();
-        });
-      }
+    signals->cancel(ec);
+    for (auto& w : workers) {
+      Worker* wp = w.get();
+      net::post(wp->ioc, [wp] {
+        beast::error_code e;
+        wp->acceptor.close(e);
+        // Connections waiting for a request close now; busy ones finish first.
+        for (auto& weak : wp->live)
+          if (auto conn = weak.lock(); conn && !conn->busy) conn->stream.socket().cancel(e);
+      });
     }
+    // A connection ending after this check posts its cancel behind us, on this thread.
     if (connections.load() == 0) return;
-    drain_timer.expires_after(std::chrono::milliseconds(options.drain_timeout_ms));
-    drain_timer.async_wait([this](beast::error_code e) {
-      if (!e) {
-        log::warn("drain timeout: closing remaining connections", {{"connections", connections.load()}});
-        ioc.stop();
-      }
+    drain_timer->expires_after(std::chrono::milliseconds(options.drain_timeout_ms));
+    drain_timer->async_wait([this](beast::error_code e) {
+      if (e || connections.load() == 0) return;
+      log::warn("drain timeout: closing remaining connections", {{"connections", connections.load()}});
+      for (auto& w : workers) w->ioc.stop();
     });
   }
 };
@@ -236,33 +246,47 @@ Result<uint16_t> HttpServer::listen() {
   beast::error_code ec;
   auto address = net::ip::make_address(i.options.host == "localhost" ? "127.0.0.1" : i.options.host, ec);
   if (ec) return Status::validation("cannot listen on '" + i.options.host + "': not an IP address");
-  tcp::endpoint ep{address, i.options.port};
-  i.acceptor.open(ep.protocol(), ec);
-  if (!ec) i.acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) i.acceptor.bind(ep, ec);
-  if (!ec) i.acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) return Status::unavailable("cannot listen on " + i.options.host + ":" + std::to_string(i.options.port) + ": " + ec.message());
-  return i.acceptor.local_endpoint().port();
+  uint16_t port = i.options.port;
+  using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+  for (int t = 0; t < i.threads(); ++t) {
+    auto w = std::make_unique<Worker>();
+    tcp::endpoint ep{address, port};
+    w->acceptor.open(ep.protocol(), ec);
+    if (!ec) w->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) w->acceptor.set_option(reuse_port(true), ec);
+    if (!ec) w->acceptor.bind(ep, ec);
+    if (!ec) w->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+      return Status::unavailable("cannot listen on " + i.options.host + ":" + std::to_string(port) + ": " + ec.message());
+    port = w->acceptor.local_endpoint().port();  // port 0: the others join the port the first one got
+    i.workers.push_back(std::move(w));
+  }
+  i.signals = std::make_unique<net::signal_set>(i.control());
+  i.drain_timer = std::make_unique<net::steady_timer>(i.control());
+  if (i.options.handle_signals) {
+    // Installed before the caller announces readiness: a SIGTERM right after
+    // "listening on" drains instead of killing the process.
+    i.signals->add(SIGINT);
+    i.signals->add(SIGTERM);
+    i.signals->async_wait([this](beast::error_code e, int) {
+      if (!e) impl_->begin_drain();
+    });
+  }
+  return port;
 }
 
 void HttpServer::run() {
   auto& i = *impl_;
-  if (i.options.handle_signals) {
-    i.signals.add(SIGINT);
-    i.signals.add(SIGTERM);
-    i.signals.async_wait([this](beast::error_code ec, int) {
-      if (!ec) impl_->begin_drain();
-    });
-  }
-  net::co_spawn(i.control, i.accept_loop(), net::detached);
+  for (auto& w : i.workers) net::co_spawn(w->ioc, i.accept_loop(*w), net::detached);
   std::vector<std::thread> pool;
-  for (int t = 1; t < i.threads(); ++t) pool.emplace_back([&i] { i.ioc.run(); });
-  i.ioc.run();
+  for (size_t t = 1; t < i.workers.size(); ++t) pool.emplace_back([w = i.workers[t].get()] { w->ioc.run(); });
+  i.control().run();
   for (auto& t : pool) t.join();
 }
 
 void HttpServer::stop() {
-  net::post(impl_->control, [this] { impl_->begin_drain(); });
+  if (impl_->workers.empty()) return;
+  net::post(impl_->control(), [this] { impl_->begin_drain(); });
 }
 
 }  // namespace anarq
