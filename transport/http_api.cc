@@ -1,6 +1,6 @@
 #include "transport/http_api.h"
 
-#include <cstdio>
+#include <charconv>
 
 #include "core/clock.h"
 #include "core/json.h"
@@ -118,21 +118,26 @@ HttpResponse HttpApi::health() {
   }
   uint64_t n = requests_.load(std::memory_order_relaxed);
   double dn = n ? static_cast<double>(n) : 1.0;
-  const char* status = up ? "healthy" : "unhealthy";
-  char buf[768];
-  int len = std::snprintf(
-      buf, sizeof buf,
-      "{\"status\":\"%s\",\"version\":\"%s\",\"uptime\":%lld,"
-      "\"dependencies\":{\"database\":{\"status\":\"%s\",\"backend\":\"%s\",\"latency\":%.3f,\"lastCheck\":\"%s\"}},"
-      "\"metrics\":{\"requestCount\":%llu,\"errorRate\":%.6f,\"clientErrorRate\":%.6f,\"avgResponseTime\":%.3f}}",
-      status, ANARQ_VERSION, static_cast<long long>((now - host_.started_at_ms()) / 1000), up ? "up" : "down",
-      db_.backend().c_str(), latency, last_check.c_str(), static_cast<unsigned long long>(n),
-      static_cast<double>(server_errors_.load(std::memory_order_relaxed)) / dn,
-      static_cast<double>(client_errors_.load(std::memory_order_relaxed)) / dn,
-      static_cast<double>(total_us_.load(std::memory_order_relaxed)) / 1000.0 / dn);
+  auto num = [](double v, int precision = 3) {
+    char b[48];
+    auto [end, ec] = std::to_chars(b, b + sizeof b, v, std::chars_format::fixed, precision);
+    return ec == std::errc() ? std::string(b, end) : std::string("0");
+  };
+  std::string body;
+  body.reserve(384);
+  body += up ? R"({"status":"healthy","version":")" : R"({"status":"unhealthy","version":")";
+  body += ANARQ_VERSION;
+  body += R"(","uptime":)" + std::to_string((now - host_.started_at_ms()) / 1000);
+  body += R"(,"dependencies":{"database":{"status":")";
+  body += up ? "up" : "down";
+  body += R"(","backend":")" + db_.backend() + R"(","latency":)" + num(latency);
+  body += R"(,"lastCheck":")" + last_check + R"("}},"metrics":{"requestCount":)" + std::to_string(n);
+  body += R"(,"errorRate":)" + num(static_cast<double>(server_errors_.load(std::memory_order_relaxed)) / dn, 6);
+  body += R"(,"clientErrorRate":)" + num(static_cast<double>(client_errors_.load(std::memory_order_relaxed)) / dn, 6);
+  body += R"(,"avgResponseTime":)" + num(static_cast<double>(total_us_.load(std::memory_order_relaxed)) / 1000.0 / dn) + "}}";
   HttpResponse r;
   r.status = up ? 200 : 503;
-  r.body.assign(buf, static_cast<size_t>(std::max(0, std::min(len, static_cast<int>(sizeof buf) - 1))));
+  r.body = std::move(body);
   r.headers.emplace_back("cache-control", "no-store");
   return r;
 }

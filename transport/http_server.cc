@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <list>
 #include <mutex>
@@ -25,8 +26,25 @@ using tcp = net::ip::tcp;
 namespace {
 
 struct Connection {
-  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {}
+
+  // Deadline pattern: moving the deadline is a plain store; one timer per
+  // connection wakes at the deadline, re-arms if it moved, and cancels the
+  // socket's operations if it passed. No timer operation per request.
+  void set_deadline(std::chrono::milliseconds from_now) {
+    auto next = std::chrono::steady_clock::now() + from_now;
+    bool earlier = next < deadline;
+    deadline = next;
+    if (earlier) watchdog.cancel();  // wake the watchdog to re-arm sooner
+  }
+
+  tcp::socket socket;
+  net::steady_timer watchdog;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool timed_out = false;
+  bool closed = false;
+  std::string out;          // response head, reused across keep-alive requests
+  std::string remote_addr;  // resolved once per connection
   bool busy = false;  // a request is being read or answered; touched on the strand only
 };
 
@@ -67,23 +85,59 @@ struct HttpServer::Impl {
   }
   net::io_context& control() { return workers.front()->ioc; }
 
+  // Serialises the response into one buffer and sends it with one write: the
+  // head is a handful of lines, and Beast's generic serializer cost more than
+  // the rest of a small request's path.
   net::awaitable<void> write(Connection& c, const HttpResponse& r, bool keep_alive, unsigned version) {
-    http::response<http::string_body> res{static_cast<http::status>(r.status), version};
-    res.set(http::field::server, "anarq");
-    if (!r.body.empty()) res.set(http::field::content_type, r.content_type);
-    for (const auto& [k, v] : r.headers) res.set(k, v);
-    res.keep_alive(keep_alive);
-    res.body() = r.body;
-    res.prepare_payload();
+    std::string& out = c.out;
+    out.clear();
+    out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out += std::to_string(r.status);
+    out += ' ';
+    auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
+    out.append(reason.data(), reason.size());
+    out += "\r\nServer: anarq\r\n";
+    if (!r.body.empty()) {
+      out += "Content-Type: ";
+      out += r.content_type;
+      out += "\r\n";
+    }
+    for (const auto& [k, v] : r.headers) {
+      // Values can echo caller input (x-request-id): never let one end the head.
+      if (k.find_first_of("\r\n:") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
+      out += k;
+      out += ": ";
+      out += v;
+      out += "\r\n";
+    }
+    out += "Content-Length: ";
+    out += std::to_string(r.body.size());
+    out += keep_alive ? (version == 10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nConnection: close\r\n\r\n";
+    std::array<net::const_buffer, 2> buffers{net::buffer(out), net::buffer(r.body)};
     beast::error_code ec;
     // The deadline set before reading the request also bounds this write.
-    co_await http::async_write(c.stream, res, net::redirect_error(net::use_awaitable, ec));
+    co_await net::async_write(c.socket, buffers, net::redirect_error(net::use_awaitable, ec));
   }
 
   net::awaitable<void> reject(Connection& c, int status, const std::string& why) {
     HttpResponse r = on_error(status, why);
-    c.stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
+    c.set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
     co_await write(c, r, false, 11);
+  }
+
+  static net::awaitable<void> watch(std::shared_ptr<Connection> conn) {
+    Connection& c = *conn;
+    while (!c.closed) {
+      beast::error_code ec;
+      c.watchdog.expires_at(c.deadline);
+      co_await c.watchdog.async_wait(net::redirect_error(net::use_awaitable, ec));
+      if (c.closed) break;
+      if (std::chrono::steady_clock::now() >= c.deadline) {
+        c.timed_out = true;
+        c.deadline = std::chrono::steady_clock::time_point::max();
+        c.socket.cancel(ec);
+      }
+    }
   }
 
   net::awaitable<void> session(std::shared_ptr<Connection> conn) {
@@ -99,8 +153,8 @@ struct HttpServer::Impl {
       beast::error_code ec;
       // First request: the read timeout; later ones: the idle timeout (a
       // keep-alive connection waiting for its next request).
-      c.stream.expires_after(std::chrono::milliseconds(first || buffer.size() ? options.read_timeout_ms : options.idle_timeout_ms));
-      co_await http::async_read_header(c.stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      c.set_deadline(std::chrono::milliseconds(first || buffer.size() ? options.read_timeout_ms : options.idle_timeout_ms));
+      co_await http::async_read_header(c.socket, buffer, parser, net::redirect_error(net::use_awaitable, ec));
       c.busy = true;
       if (ec == http::error::header_limit) {
         co_await reject(c, 431, "request headers exceed " + std::to_string(options.max_header_bytes) + " bytes");
@@ -110,7 +164,7 @@ struct HttpServer::Impl {
         co_await reject(c, 413, "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
         break;
       }
-      if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+      if (ec == http::error::end_of_stream || c.timed_out || ec == net::error::operation_aborted ||
           ec == net::error::connection_reset || ec == net::error::eof)
         break;
       if (ec) {
@@ -126,16 +180,17 @@ struct HttpServer::Impl {
       if (!parser.is_done()) {
         if (beast::iequals(header[http::field::expect], "100-continue")) {
           http::response<http::empty_body> cont{http::status::continue_, header.version()};
-          co_await http::async_write(c.stream, cont, net::redirect_error(net::use_awaitable, ec));
+          co_await http::async_write(c.socket, cont, net::redirect_error(net::use_awaitable, ec));
           if (ec) break;
         }
-        c.stream.expires_after(std::chrono::milliseconds(options.read_timeout_ms));
-        co_await http::async_read(c.stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+        c.set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
+        co_await http::async_read(c.socket, buffer, parser, net::redirect_error(net::use_awaitable, ec));
         if (ec == http::error::body_limit) {
           co_await reject(c, 413, "request body exceeds " + std::to_string(options.max_body_bytes) + " bytes");
           break;
         }
-        if (ec == beast::error::timeout) {
+        if (c.timed_out) {
+          c.timed_out = false;  // let the 408 go out under a fresh deadline
           co_await reject(c, 408, "request body not received within " + std::to_string(options.read_timeout_ms) + " ms");
           break;
         }
@@ -155,9 +210,12 @@ struct HttpServer::Impl {
         if (!inserted) it->second += ", " + std::string(f.value());
       }
       in.body = std::move(req.body());
-      beast::error_code rec;
-      auto ep = c.stream.socket().remote_endpoint(rec);
-      if (!rec) in.remote_addr = ep.address().to_string();
+      if (c.remote_addr.empty()) {
+        beast::error_code rec;
+        auto ep = c.socket.remote_endpoint(rec);
+        if (!rec) c.remote_addr = ep.address().to_string();
+      }
+      in.remote_addr = c.remote_addr;
       HttpResponse out;
       try {
         out = handler(in);
@@ -167,11 +225,13 @@ struct HttpServer::Impl {
       }
       bool keep_alive = req.keep_alive() && !draining;
       co_await write(c, out, keep_alive, req.version());
-      if (!keep_alive) break;
+      if (!keep_alive || c.timed_out) break;
     }
     beast::error_code ignored;
-    c.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    c.stream.close();
+    c.socket.shutdown(tcp::socket::shutdown_send, ignored);
+    c.socket.close(ignored);
+    c.closed = true;
+    c.watchdog.cancel();
   }
 
   net::awaitable<void> accept_loop(Worker& w) {
@@ -186,15 +246,20 @@ struct HttpServer::Impl {
       auto conn = std::make_shared<Connection>(std::move(socket));
       if (connections.load() >= options.max_connections) {
         net::co_spawn(w.ioc, [this, conn]() -> net::awaitable<void> {
+          conn->set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
+          net::co_spawn(conn->socket.get_executor(), watch(conn), net::detached);
           co_await reject(*conn, 503, "connection limit reached");
+          conn->closed = true;
+          conn->watchdog.cancel();
           beast::error_code ignored;
-          conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+          conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
         }, net::detached);
         continue;
       }
       w.live.remove_if([](const auto& weak) { return weak.expired(); });
       w.live.push_back(conn);
       ++connections;
+      net::co_spawn(w.ioc, watch(conn), net::detached);
       net::co_spawn(w.ioc, [this, conn]() -> net::awaitable<void> {
         try {
           co_await session(conn);
@@ -222,7 +287,7 @@ struct HttpServer::Impl {
         wp->acceptor.close(e);
         // Connections waiting for a request close now; busy ones finish first.
         for (auto& weak : wp->live)
-          if (auto conn = weak.lock(); conn && !conn->busy) conn->stream.socket().cancel(e);
+          if (auto conn = weak.lock(); conn && !conn->busy) conn->socket.cancel(e);
       });
     }
     // A connection ending after this check posts its cancel behind us, on this thread.
