@@ -5,6 +5,7 @@
 
 #include "app/node.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "pipeline/schema_validator.h"
 
 namespace anarq {
@@ -13,7 +14,7 @@ namespace {
 Node& node() {
   static Node* n = [] {
     Config c;
-    c.log_level = "off";
+    log::set_level("off");
     auto* node = new Node(c, /*in_memory=*/true);
     if (!node->start().ok()) std::abort();
     return node;

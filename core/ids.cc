@@ -59,6 +59,51 @@ std::string random_hex(size_t n_bytes) {
   return out;
 }
 
+namespace {
+
+struct Xoshiro256 {
+  uint64_t s[4];
+  Xoshiro256() {
+    do random_bytes(s, sizeof s);
+    while ((s[0] | s[1] | s[2] | s[3]) == 0);
+  }
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t next() {
+    const uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+  }
+};
+
+}  // namespace
+
+uint64_t fast_random_u64() {
+  // Per thread; a fork()ed child would continue its parent's sequence, and the
+  // node never forks without exec.
+  thread_local Xoshiro256 gen;
+  return gen.next();
+}
+
+std::string fast_random_hex(size_t n_bytes) {
+  std::string out;
+  out.reserve(n_bytes * 2);
+  while (n_bytes > 0) {
+    uint64_t v = fast_random_u64();
+    unsigned char b[8];
+    std::memcpy(b, &v, 8);
+    size_t k = n_bytes < 8 ? n_bytes : 8;
+    out += hex(b, k);
+    n_bytes -= k;
+  }
+  return out;
+}
+
 std::string uuid_v7(const Clock& clock) {
   // Monotonic within the process: if the clock has not advanced, the 12-bit
   // rand_a field counts up (RFC 9562 section 6.2, method 1).
@@ -85,7 +130,8 @@ std::string uuid_v7(const Clock& clock) {
     counter = seq;
   }
   unsigned char b[16];
-  random_bytes(b + 8, 8);
+  uint64_t r = fast_random_u64();
+  std::memcpy(b + 8, &r, 8);
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>((static_cast<uint64_t>(ms) >> (40 - 8 * i)) & 0xff);
   b[6] = static_cast<unsigned char>(0x70 | ((counter >> 8) & 0x0f));
   b[7] = static_cast<unsigned char>(counter & 0xff);
@@ -114,7 +160,7 @@ std::string TraceContext::traceparent() const {
 
 TraceContext TraceContext::from_header(std::string_view h) {
   TraceContext t;
-  t.span_id = random_hex(8);
+  t.span_id = fast_random_hex(8);
   // version(2) - trace(32) - parent(16) - flags(2) = 55 chars; future versions may append.
   bool valid = h.size() >= 55 && h[2] == '-' && h[35] == '-' && h[52] == '-' && is_hex(h.substr(0, 2)) &&
                h.substr(0, 2) != "ff" && is_hex(h.substr(3, 32)) && is_hex(h.substr(36, 16)) &&
@@ -125,7 +171,7 @@ TraceContext TraceContext::from_header(std::string_view h) {
     t.parent_id = std::string(h.substr(36, 16));
     t.flags = static_cast<uint8_t>(std::stoi(std::string(h.substr(53, 2)), nullptr, 16));
   } else {
-    t.trace_id = random_hex(16);
+    t.trace_id = fast_random_hex(16);
     t.flags = 1;
   }
   return t;

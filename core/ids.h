@@ -14,9 +14,14 @@ class Clock;
 std::string uuid_v7(const Clock& clock);
 bool is_uuid(std::string_view s);
 
-// Lower-case hex of n random bytes.
+// Lower-case hex of n random bytes from the kernel CSPRNG (getrandom): for
+// anything that must be unguessable (session ids, nonces).
 std::string random_hex(size_t n_bytes);
 void random_bytes(void* out, size_t n);
+// Fast per-thread generator (xoshiro256**, seeded from getrandom) for ids that
+// must be unique but not secret: trace and span ids, UUIDv7 random bits.
+uint64_t fast_random_u64();
+std::string fast_random_hex(size_t n_bytes);
 
 struct TraceContext {
   std::string trace_id;   // 32 lower-case hex, not all zero

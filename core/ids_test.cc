@@ -63,3 +63,17 @@ TEST(RandomTest, HexLength) {
 
 }  // namespace
 }  // namespace anarq
+
+namespace anarq {
+namespace {
+
+TEST(FastRandomTest, HexLengthAndVariety) {
+  EXPECT_EQ(fast_random_hex(5).size(), 10u);
+  EXPECT_EQ(fast_random_hex(16).size(), 32u);
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(fast_random_hex(8));
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+}  // namespace
+}  // namespace anarq

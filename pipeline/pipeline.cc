@@ -64,12 +64,16 @@ Result<Reply> Pipeline::call(const std::string& tool, const Json& input, const C
   c.ctx.tool = nullptr;
   c.ctx.depth = parent.depth + 1;
   c.ctx.trace.parent_id = parent.trace.span_id;
-  c.ctx.trace.span_id = random_hex(8);
+  c.ctx.trace.span_id = fast_random_hex(8);
   return execute(c);
 }
 
-Json success_envelope(const Reply& reply) {
-  Json env = {{"status", "ok"}, {"code", reply.code}, {"message", reply.message}, {"data", reply.data}};
+Json success_envelope(Reply&& reply) {
+  Json env = Json::object();
+  env["status"] = "ok";
+  env["code"] = std::move(reply.code);
+  env["message"] = std::move(reply.message);
+  env["data"] = std::move(reply.data);
   if (!reply.cid.empty()) env["cid"] = reply.cid;
   return env;
 }

@@ -35,7 +35,9 @@ struct Call {
   size_t request_bytes = 0;
   bool external = true;  // from a transport: only exposed tools answer
 
-  // Filled by the pipeline.
+  // Filled by the pipeline. For external calls the success envelope takes the
+  // Reply's data over (the returned Reply's data is then empty); in-process
+  // calls (external == false) get the Reply and no envelope.
   int http_status = 0;
   Json envelope;
   std::string body;  // envelope, serialised once
@@ -106,7 +108,8 @@ std::unique_ptr<Stage> make_handler_stage();
 Status add_default_stages(Pipeline& pipeline);
 
 // The standard envelope of ../shared/spec/standards.md section 1.
-Json success_envelope(const Reply& reply);
+// Moves reply.data into the envelope.
+Json success_envelope(Reply&& reply);
 Json error_envelope(const Status& status, const std::string& request_id, int64_t now_ms);
 
 }  // namespace anarq

@@ -49,7 +49,10 @@ bool is_summary(const std::string& description) { return description.rfind("Fail
 }  // namespace
 
 std::vector<Violation> SchemaValidator::validate(const Json& document) const {
-  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  // One validator per thread: it caches compiled `pattern` regexes (keyed by
+  // pattern text, which comes from our own schemas), and std::regex
+  // compilation would otherwise dominate every call.
+  thread_local valijson::Validator validator(valijson::Validator::kStrongTypes);
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(document);
   std::vector<Violation> all, leaves;

@@ -79,7 +79,9 @@ class EnvelopeStage final : public Stage {
     Result<Reply> r = next.proceed(call);
     if (r.ok()) {
       call.http_status = 200;
-      call.envelope = success_envelope(*r);
+      if (!call.external) return r;  // in-process callers take the Reply itself
+      // The envelope takes the data over; transports read the envelope.
+      call.envelope = success_envelope(std::move(*r));
     } else {
       const Status& s = r.status();
       call.http_status = s.http_status();
