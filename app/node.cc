@@ -25,9 +25,13 @@ Status Node::start() {
   std::string db_path = ":memory:";
   if (!in_memory_) {
     std::error_code ec;
-    std::filesystem::create_directories(config_.data_dir, ec);
+    bool created = std::filesystem::create_directories(config_.data_dir, ec);
     if (ec) return Status::unavailable("cannot create data dir " + config_.data_dir + ": " + ec.message());
-    std::filesystem::permissions(config_.data_dir, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+    // A directory we create holds keys and state: owner only. An existing one
+    // keeps the permissions its operator chose.
+    if (created)
+      std::filesystem::permissions(config_.data_dir, std::filesystem::perms::owner_all,
+                                   std::filesystem::perm_options::replace, ec);
     db_path = (std::filesystem::path(config_.data_dir) / "state.db").string();
   }
   auto db = open_sqlite(db_path);
