@@ -231,9 +231,10 @@ Json McpServer::tools_list(Dispatch& d) {
   size_t offset = 0;
   if (d.params.contains("cursor")) {
     const Json& c = d.params["cursor"];
-    bool ok = c.is_string() && !c.get<std::string>().empty() && c.get<std::string>().size() < 12 &&
-              std::all_of(c.get<std::string>().begin(), c.get<std::string>().end(), ::isdigit);
-    if (ok) offset = std::stoul(c.get<std::string>());
+    std::string cursor = c.is_string() ? c.get<std::string>() : std::string();
+    bool ok = !cursor.empty() && cursor.size() < 12 &&
+              std::all_of(cursor.begin(), cursor.end(), [](unsigned char ch) { return std::isdigit(ch) != 0; });
+    if (ok) offset = std::stoul(cursor);
     if (!ok || offset > tools.size()) {
       d.http_status = 400;
       return rpc_error(d.id, jsonrpc::kInvalidParams, "invalid cursor");
