@@ -5,7 +5,13 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "crypto/node_key.h"
+#include "ipld/multibase.h"
 #include "transport/http_server.h"
+
+#ifndef ANARQ_GIT_REV
+#define ANARQ_GIT_REV "unknown"
+#endif
 
 namespace anarq {
 
@@ -37,15 +43,31 @@ Status Node::start() {
   auto db = open_sqlite(db_path);
   if (!db.ok()) return db.status();
   db_ = std::move(*db);
+  if (!in_memory_) {
+    auto key = crypto::load_or_create_node_key(config_.data_dir);
+    if (!key.ok()) return key.status();
+    peer_id_ = crypto::libp2p_peer_id(key->public_key());
+    auto content = ContentStore::open(config_.data_dir, *db_, *clock_);
+    if (!content.ok()) return content.status();
+    content_ = std::move(*content);
+    IpfsHttpOptions o;
+    o.rpc_allow_remote = config_.kubo_rpc_remote;
+    o.version = ANARQ_VERSION;
+    o.git_rev = ANARQ_GIT_REV;
+    o.peer_id = peer_id_;
+    o.public_key_b64 = ipld::base64_encode(crypto::libp2p_public_key_proto(key->public_key()), /*url=*/false);
+    ipfs_http_ = std::make_unique<IpfsHttp>(*content_, std::move(o));
+  }
   ModuleEnv env;
   env.config = &config_;
   env.clock = clock_;
   env.db = db_.get();
+  env.content = content_.get();
   ANARQ_RETURN_IF_ERROR(host_.start(config_.modules, env));
   pipeline_ = std::make_unique<Pipeline>(host_.registry(), metrics_, *clock_, db_.get());
   ANARQ_RETURN_IF_ERROR(add_default_stages(*pipeline_));
   mcp_ = std::make_unique<McpServer>(*pipeline_, host_, config_);
-  auto api = HttpApi::create(*pipeline_, host_, *mcp_, config_, *db_);
+  auto api = HttpApi::create(*pipeline_, host_, *mcp_, config_, *db_, ipfs_http_.get());
   if (!api.ok()) return api.status();
   http_api_ = std::move(*api);
   return {};

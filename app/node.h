@@ -14,8 +14,11 @@
 #include "core/metrics.h"
 #include "pipeline/pipeline.h"
 #include "runtime/host.h"
+#include "crypto/ed25519.h"
+#include "store/content.h"
 #include "store/db.h"
 #include "transport/http_api.h"
+#include "transport/ipfs_http.h"
 #include "transport/mcp.h"
 
 namespace anarq {
@@ -42,6 +45,9 @@ class Node {
   McpServer& mcp() { return *mcp_; }
   HttpApi& http_api() { return *http_api_; }
   Metrics& metrics() { return metrics_; }
+  // Null for in-memory nodes (spec generation).
+  ContentStore* content() { return content_.get(); }
+  const std::string& peer_id() const { return peer_id_; }
 
  private:
   Config config_;
@@ -49,6 +55,9 @@ class Node {
   const Clock* clock_;
   Metrics metrics_;
   std::unique_ptr<Db> db_;
+  std::unique_ptr<ContentStore> content_;
+  std::unique_ptr<IpfsHttp> ipfs_http_;
+  std::string peer_id_;
   ModuleHost host_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<McpServer> mcp_;

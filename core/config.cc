@@ -50,6 +50,12 @@ Status load_env(Config& c, const EnvLookup& env) {
     ANARQ_RETURN_IF_ERROR(parse_int("ANARQ_MAX_CONNECTIONS", v, c.max_connections));
   if (const char* v = env("ANARQ_LOG_LEVEL")) c.log_level = v;
   if (const char* v = env("ANARQ_ALLOWED_ORIGINS")) c.allowed_origins = split_list(v);
+  if (const char* v = env("ANARQ_KUBO_RPC_REMOTE")) {
+    std::string b = v;
+    if (b != "0" && b != "1" && b != "true" && b != "false")
+      return Status::validation("ANARQ_KUBO_RPC_REMOTE must be 0, 1, true or false");
+    c.kubo_rpc_remote = b == "1" || b == "true";
+  }
   return c.validate();
 }
 

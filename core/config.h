@@ -24,6 +24,7 @@ struct Config {
   int max_connections = 10'000;             // ANARQ_MAX_CONNECTIONS
   std::string log_level = "info";           // ANARQ_LOG_LEVEL: trace|debug|info|warn|error|off
   std::vector<std::string> allowed_origins; // ANARQ_ALLOWED_ORIGINS: extra Origins for /mcp
+  bool kubo_rpc_remote = false;             // ANARQ_KUBO_RPC_REMOTE=1: serve /api/v0 beyond loopback
 
   // Checks ranges; VALIDATION_ERROR naming the offending setting.
   Status validate() const;

@@ -1,5 +1,6 @@
 #include "ipld/cid.h"
 
+#include <cassert>
 #include <ostream>
 
 #include "ipld/multicodec.h"
@@ -29,7 +30,7 @@ Result<Cid> Cid::create(uint64_t version, uint64_t codec, Multihash hash) {
 }
 
 Cid Cid::v1(uint64_t codec, Multihash hash) {
-  // REQUIRES: codec <= kMaxVarintValue (our codec constants are all tiny).
+  assert(codec <= kMaxVarintValue);
   return Cid(1, codec, std::move(hash));
 }
 

@@ -35,6 +35,7 @@ class Cid {
   // version 0 requires codec dag-pb and a 32-byte sha2-256 multihash; version 1
   // any codec that fits a varint.
   static Result<Cid> create(uint64_t version, uint64_t codec, Multihash hash);
+  // REQUIRES: codec <= kMaxVarintValue (true of every multicodec constant).
   static Cid v1(uint64_t codec, Multihash hash);
   static Cid v1_sha256(uint64_t codec, std::string_view data);
   static Cid v0_sha256(std::string_view dag_pb_bytes);

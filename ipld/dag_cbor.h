@@ -27,6 +27,11 @@
 // Json::binary_t; non-negative integers as unsigned.
 //
 // Free functions: thread-safe.
+//
+//   Json record = {{"kind", "audit"}, {"seq", 7}, {"prev", dag_json_link(prev_cid)}};
+//   Result<std::string> bytes = dag_cbor_encode(record);   // deterministic
+//   Result<Cid> cid = dag_cbor_cid(record);                // bafyrei...
+//   Result<Json> back = dag_cbor_decode(*bytes);           // == record
 #include <cstddef>
 #include <string>
 #include <string_view>

@@ -175,6 +175,25 @@ Result<Cid> FileImporter::finish() {
   return root->cid;
 }
 
+Result<size_t> parse_chunker(std::string_view spec) {
+  if (spec.empty() || spec == "default") return kDefaultChunkSize;
+  constexpr std::string_view kSize = "size-";
+  if (spec.substr(0, kSize.size()) != kSize) {
+    return Status::validation("chunker: only size-<bytes> is supported, not \"" + std::string(spec.substr(0, 32)) + "\"");
+  }
+  const std::string_view digits = spec.substr(kSize.size());
+  size_t n = 0;
+  if (digits.empty() || digits.size() > 8) return Status::validation("chunker: bad size in \"" + std::string(spec.substr(0, 32)) + "\"");
+  for (char c : digits) {
+    if (c < '0' || c > '9') return Status::validation("chunker: bad size in \"" + std::string(spec.substr(0, 32)) + "\"");
+    n = n * 10 + static_cast<size_t>(c - '0');
+  }
+  if (n == 0 || n > kMaxChunkSize) {
+    return Status::validation("chunker: size must be 1.." + std::to_string(kMaxChunkSize) + " bytes");
+  }
+  return n;
+}
+
 Result<Cid> import_bytes(std::string_view data, const ImportOptions& options, const BlockSink& sink) {
   Result<FileImporter> importer = FileImporter::create(options, sink);
   if (!importer.ok()) return importer.status();

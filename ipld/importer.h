@@ -113,6 +113,10 @@ class FileImporter {
   bool finished_ = false;
 };
 
+// Kubo's --chunker values we support: "size-<N>" with 1 <= N <= kMaxChunkSize,
+// and "" or "default" (size-262144). Rabin and buzhash are refused by name.
+Result<size_t> parse_chunker(std::string_view spec);
+
 // The whole file in one call.
 Result<Cid> import_bytes(std::string_view data, const ImportOptions& options, const BlockSink& sink);
 

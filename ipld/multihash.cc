@@ -154,11 +154,10 @@ Status Multihash::verify(std::string_view data) const {
     }
     return {};
   }
-  return Status::validation("multihash: cannot verify hash function 0x" + [&] {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%llx", static_cast<unsigned long long>(code_));
-    return std::string(buf);
-  }());
+  char code[24];
+  std::snprintf(code, sizeof code, "0x%llx", static_cast<unsigned long long>(code_));
+  return Status::validation(std::string("multihash: cannot verify hash function ") + code +
+                            " (only identity and sha2-256)");
 }
 
 }  // namespace anarq::ipld

@@ -40,6 +40,7 @@ class Sha256 {
   Sha256(const Sha256&) = delete;
   Sha256& operator=(const Sha256&) = delete;
 
+  // REQUIRES (both): not moved-from.
   void update(std::string_view data);
   // Returns the digest of everything updated so far and starts over.
   Sha256Digest finish();

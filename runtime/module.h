@@ -15,12 +15,14 @@ namespace anarq {
 
 class ModuleHost;
 class Metrics;
+class ContentStore;
 
 // What a module may hold on to for its lifetime (owned by the host, outlives it).
 struct ModuleEnv {
   const Config* config = nullptr;
   const Clock* clock = nullptr;
   Db* db = nullptr;
+  ContentStore* content = nullptr;  // immutable records and files (store/content.h)
   const ModuleHost* host = nullptr;
 };
 

@@ -7,6 +7,7 @@
 #include "pipeline/pipeline.h"
 #include "runtime/host.h"
 #include "store/db.h"
+#include "transport/ipfs_http.h"
 #include "transport/mcp.h"
 #include "transport/specs.h"
 
@@ -42,14 +43,14 @@ HttpResponse json_response(int status, const Json& body) {
 }  // namespace
 
 Result<std::unique_ptr<HttpApi>> HttpApi::create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp,
-                                                 const Config& config, Db& db) {
+                                                 const Config& config, Db& db, IpfsHttp* ipfs) {
   auto router = Router::build(pipeline.registry());
   if (!router.ok()) return router.status();
-  return std::unique_ptr<HttpApi>(new HttpApi(pipeline, host, mcp, config, db, std::move(*router)));
+  return std::unique_ptr<HttpApi>(new HttpApi(pipeline, host, mcp, config, db, std::move(*router), ipfs));
 }
 
-HttpApi::HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, const Config& c, Db& db, Router r)
-    : pipeline_(p), host_(h), mcp_(m), config_(c), db_(db), router_(std::move(r)) {
+HttpApi::HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, const Config& c, Db& db, Router r, IpfsHttp* ipfs)
+    : pipeline_(p), host_(h), mcp_(m), config_(c), db_(db), router_(std::move(r)), ipfs_(ipfs) {
   openapi_ = openapi_document(p.registry(), "", ANARQ_VERSION).dump(2);
 }
 
@@ -91,7 +92,10 @@ HttpResponse HttpApi::handle(HttpRequest& request) {
   const Clock& clock = pipeline_.clock();
   int64_t start = clock.mono_ns();
   HttpResponse r = route(request);
-  if (request.method == "HEAD") r.body.clear();
+  if (request.method == "HEAD") {
+    r.body.clear();
+    r.stream = nullptr;
+  }
   record(r.status, static_cast<double>(clock.mono_ns() - start) / 1e6);
   return r;
 }
@@ -187,6 +191,13 @@ HttpResponse HttpApi::route(HttpRequest& req) {
     r.headers = mr.headers;
     if (mr.body) r.body = dump_compact(*mr.body);
     return r;
+  }
+
+  if (ipfs_ && IpfsHttp::owns(path)) {
+    std::string rid = uuid_v7(pipeline_.clock());
+    auto it = req.headers.find("x-request-id");
+    if (it != req.headers.end() && !it->second.empty() && it->second.size() <= 128) rid = it->second;
+    return ipfs_->handle(req, path, query, rid);
   }
 
   RouteMatch match = router_.match(m, path);

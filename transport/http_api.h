@@ -19,17 +19,19 @@ class Pipeline;
 class ModuleHost;
 class McpServer;
 class Db;
+class IpfsHttp;
 
 class HttpApi {
  public:
+  // `ipfs` may be null (no content surface).
   static Result<std::unique_ptr<HttpApi>> create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp,
-                                                 const Config& config, Db& db);
+                                                 const Config& config, Db& db, IpfsHttp* ipfs = nullptr);
   HttpResponse handle(HttpRequest& request);
   // For errors the transport detects before routing (400, 408, 413, 431, 503).
   HttpResponse transport_error(int status, const std::string& reason);
 
  private:
-  HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, const Config& c, Db& db, Router r);
+  HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, const Config& c, Db& db, Router r, IpfsHttp* ipfs);
   HttpResponse route(HttpRequest& request);
   HttpResponse health();
   HttpResponse envelope_error(const Status& s, const std::string& request_id);
@@ -41,6 +43,7 @@ class HttpApi {
   const Config& config_;
   Db& db_;
   Router router_;
+  IpfsHttp* ipfs_;
   std::string openapi_;  // built once: the registry does not change after start-up
 
   std::string render_http_metrics() const;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <atomic>
 #include <list>
 #include <mutex>
@@ -110,6 +111,10 @@ struct HttpServer::Impl {
       out += v;
       out += "\r\n";
     }
+    if (r.stream) {
+      co_await write_stream(c, r, keep_alive, version);
+      co_return;
+    }
     out += "Content-Length: ";
     out += std::to_string(r.body.size());
     out += keep_alive ? (version == 10 ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\n\r\n") : "\r\nConnection: close\r\n\r\n";
@@ -117,6 +122,54 @@ struct HttpServer::Impl {
     beast::error_code ec;
     // The deadline set before reading the request also bounds this write.
     co_await net::async_write(c.socket, buffers, net::redirect_error(net::use_awaitable, ec));
+  }
+
+  // A streamed body: Content-Length when known, else chunked (HTTP/1.1) or
+  // close-delimited (HTTP/1.0). Memory stays at one chunk whatever the size.
+  // Any failure after the head is sent ends the connection, so a client never
+  // takes a short body for a complete one.
+  net::awaitable<void> write_stream(Connection& c, const HttpResponse& r, bool keep_alive, unsigned version) {
+    std::string& out = c.out;
+    const bool sized = r.stream_length >= 0;
+    const bool chunked = !sized && version != 10;
+    if (sized) out += "Content-Length: " + std::to_string(r.stream_length) + "\r\n";
+    else if (chunked) out += "Transfer-Encoding: chunked\r\n";
+    else keep_alive = false;
+    out += keep_alive ? (version == 10 ? "Connection: keep-alive\r\n\r\n" : "\r\n") : "Connection: close\r\n\r\n";
+    beast::error_code ec;
+    co_await net::async_write(c.socket, net::buffer(out), net::redirect_error(net::use_awaitable, ec));
+    std::string chunk;
+    int64_t sent = 0;
+    bool more = true;
+    while (more && !ec) {
+      chunk.clear();
+      Result<bool> next = r.stream(chunk);
+      if (!next.ok()) {
+        log::error("response stream failed", {{"error", next.status().message()}});
+        c.timed_out = true;
+        co_return;
+      }
+      more = *next;
+      sent += static_cast<int64_t>(chunk.size());
+      // Each piece gets a fresh deadline: a large body may outlast one read timeout.
+      c.set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
+      if (chunk.empty()) continue;
+      if (chunked) {
+        char size_line[32];
+        int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
+        std::array<net::const_buffer, 3> b{net::buffer(size_line, static_cast<size_t>(n)), net::buffer(chunk),
+                                           net::buffer("\r\n", 2)};
+        co_await net::async_write(c.socket, b, net::redirect_error(net::use_awaitable, ec));
+      } else {
+        co_await net::async_write(c.socket, net::buffer(chunk), net::redirect_error(net::use_awaitable, ec));
+      }
+    }
+    if (chunked && !ec) co_await net::async_write(c.socket, net::buffer("0\r\n\r\n", 5), net::redirect_error(net::use_awaitable, ec));
+    if (ec || (sized && sent != r.stream_length) || !keep_alive) {
+      if (sized && sent != r.stream_length)
+        log::error("response stream length mismatch", {{"declared", r.stream_length}, {"sent", sent}});
+      c.timed_out = true;  // close the connection after this response
+    }
   }
 
   net::awaitable<void> reject(Connection& c, int status, const std::string& why) {

@@ -1,0 +1,51 @@
+#include "crypto/node_key.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ipld/multibase.h"
+
+namespace anarq::crypto {
+
+Result<Ed25519KeyPair> load_or_create_node_key(const std::string& data_dir) {
+  const std::string path = (std::filesystem::path(data_dir) / "node.key").string();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if ((st.st_mode & 077) != 0)
+      return Status::unavailable(path + " is readable by group or others; chmod 600 it");
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    std::string text = ss.str();
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    auto seed = ipld::base64_decode(text, /*url=*/true);
+    if (!seed.ok() || seed->size() != kEd25519SeedBytes)
+      return Status::unavailable(path + " does not hold a base64url Ed25519 seed");
+    return ed25519_from_seed(*seed);
+  }
+  auto kp = ed25519_generate();
+  // Write to a temp file created 0600, fsync, then rename: never a half key.
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::unavailable("cannot create " + tmp);
+  std::string line = ipld::base64_encode(kp.seed(), /*url=*/true) + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::unavailable("cannot write " + path);
+  }
+  int dfd = ::open(data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return ed25519_from_seed(kp.seed());
+}
+
+}  // namespace anarq::crypto

@@ -1,0 +1,14 @@
+#pragma once
+// The node's own Ed25519 key (peer id, event and checkpoint signatures), kept
+// in DATA_DIR/node.key with mode 0600 until the keystore takes it over. Created
+// on first start; a key file readable by group or others is refused.
+#include <string>
+
+#include "crypto/ed25519.h"
+
+namespace anarq::crypto {
+
+// File format: one line, base64url (no padding) of the 32-byte seed.
+Result<Ed25519KeyPair> load_or_create_node_key(const std::string& data_dir);
+
+}  // namespace anarq::crypto
