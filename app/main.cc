@@ -10,6 +10,8 @@
 #include "app/node.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "ipld/car.h"
+#include "ipld/importer.h"
 #include "transport/mcp_stdio.h"
 #include "transport/specs.h"
 
@@ -56,6 +58,99 @@ struct Flags {
   }
 };
 
+struct ContentArgs {
+  std::string add_path, cat_cid, chunker;
+  int cid_version;
+  bool no_pin, only_hash, quiet;
+  uint64_t cat_offset, cat_length;
+  std::string car_action, car_arg;
+};
+
+int run_content_command(CLI::App& app, Node& node, const ContentArgs& a) {
+  anarq::ContentStore* cs = node.content();
+  if (cs == nullptr) return fail(Status::internal("no content store"));
+  constexpr size_t kBuf = 1 << 20;
+  std::string buf(kBuf, '\0');
+  if (app.got_subcommand("add")) {
+    anarq::AddOptions o;
+    o.import.mode = a.cid_version == 1 ? anarq::ipld::CidMode::kCidV1RawLeaves : anarq::ipld::CidMode::kCidV0;
+    auto size = anarq::ipld::parse_chunker(a.chunker);
+    if (!size.ok()) return fail(size.status());
+    o.import.chunk_size = *size;
+    o.pin = !a.no_pin;
+    o.only_hash = a.only_hash;
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (a.add_path != "-") {
+      file.open(a.add_path, std::ios::binary);
+      if (!file) return fail(Status::not_found("cannot open " + a.add_path));
+      in = &file;
+    }
+    auto writer = cs->add_file(o);
+    if (!writer.ok()) return fail(writer.status());
+    while (in->read(buf.data(), kBuf) || in->gcount() > 0) {
+      if (Status s = (*writer)->write(std::string_view(buf.data(), static_cast<size_t>(in->gcount()))); !s.ok()) return fail(s);
+    }
+    if (in->bad()) return fail(Status::unavailable("read error on " + a.add_path));
+    auto added = (*writer)->finish();
+    if (!added.ok()) return fail(added.status());
+    if (a.quiet) std::cout << added->cid.to_string() << "\n";
+    else std::cout << "added " << added->cid.to_string() << " " << (a.add_path == "-" ? added->cid.to_string() : a.add_path) << "\n";
+    return 0;
+  }
+  if (app.got_subcommand("cat")) {
+    auto cid = anarq::ipld::Cid::parse(a.cat_cid);
+    if (!cid.ok()) return fail(cid.status());
+    auto reader = cs->open_file(*cid);
+    if (!reader.ok()) return fail(reader.status());
+    reader->seek(a.cat_offset, a.cat_length);
+    std::string piece;
+    for (;;) {
+      auto more = reader->next(piece);
+      if (!more.ok()) return fail(more.status());
+      std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      if (!*more) break;
+    }
+    std::cout.flush();
+    return std::cout ? 0 : 1;
+  }
+  if (app.got_subcommand("car")) {
+    if (a.car_action == "export") {
+      auto cid = anarq::ipld::Cid::parse(a.car_arg);
+      if (!cid.ok()) return fail(cid.status());
+      Status s = anarq::ipld::export_car({*cid}, cs->getter(), [](std::string_view bytes) {
+        std::cout.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        return std::cout ? Status() : Status::unavailable("cannot write to stdout");
+      });
+      std::cout.flush();
+      return s.ok() ? 0 : fail(s);
+    }
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (a.car_arg != "-") {
+      file.open(a.car_arg, std::ios::binary);
+      if (!file) return fail(Status::not_found("cannot open " + a.car_arg));
+      in = &file;
+    }
+    auto guard = cs->pins().gc_lock().add_guard();
+    anarq::Blockstore& blocks = cs->blocks();
+    auto imported = anarq::ipld::import_car(anarq::ipld::istream_source(*in),
+                                            [&](const anarq::ipld::Cid& c, std::string_view b) { return blocks.put(c, b); });
+    if (!imported.ok()) return fail(imported.status());
+    for (const auto& root : imported->roots) {
+      Status s = cs->pins().pin(guard, root, /*recursive=*/true);
+      std::cout << "imported " << root.to_string() << (s.ok() ? " (pinned)" : " (not pinned: " + s.message() + ")") << "\n";
+    }
+    std::cout << imported->blocks << " blocks, " << imported->bytes << " bytes\n";
+    return 0;
+  }
+  auto report = cs->gc();
+  if (!report.ok()) return fail(report.status());
+  std::cout << "removed " << report->blocks_removed << " blocks (" << report->bytes_freed << " bytes), kept "
+            << report->blocks_kept << ", " << report->duration_ms << " ms\n";
+  return 0;
+}
+
 std::string module_list(const anarq::ModuleHost& host) {
   std::string out;
   for (const auto& m : host.modules()) out += (out.empty() ? "" : ",") + m.name;
@@ -100,6 +195,28 @@ int main(int argc, char** argv) {
   spec->add_option("--module", filter_module, "one module (default: the whole node)");
   spec->add_option("--dir", spec_dir, "for `write`: where modules/<m>/ live (default ./modules)");
 
+  // Content (IPFS-exact): add, cat, car export/import, gc.
+  std::string add_path, cat_cid, chunker = "size-262144";
+  int cid_version = 0;
+  bool no_pin = false, only_hash = false, quiet = false;
+  auto* add = app.add_subcommand("add", "import a file as UnixFS (Kubo-identical CIDs) and print its CID");
+  add->add_option("file", add_path, "file to import, or - for stdin")->required();
+  add->add_option("--cid-version", cid_version, "0 (dag-pb leaves, Qm...) or 1 (raw leaves, bafy...)")->check(CLI::IsMember({0, 1}));
+  add->add_option("--chunker", chunker, "size-N (default size-262144)");
+  add->add_flag("--no-pin", no_pin, "do not pin the root");
+  add->add_flag("--only-hash,-n", only_hash, "compute the CID without storing anything");
+  add->add_flag("--quiet,-q", quiet, "print only the CID");
+  uint64_t cat_offset = 0, cat_length = UINT64_MAX;
+  auto* cat = app.add_subcommand("cat", "write a UnixFS file's bytes to stdout");
+  cat->add_option("cid", cat_cid, "the file's CID")->required();
+  cat->add_option("--offset", cat_offset, "first byte");
+  cat->add_option("--length", cat_length, "bytes to write");
+  std::string car_action, car_arg;
+  auto* car = app.add_subcommand("car", "CAR v1: `car export CID > f.car` or `car import f.car`");
+  car->add_option("action", car_action, "export | import")->required()->check(CLI::IsMember({"export", "import"}));
+  car->add_option("arg", car_arg, "CID to export, or CAR file to import (- = stdin)")->required();
+  app.add_subcommand("gc", "remove every block no pin reaches");
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -118,6 +235,10 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("spec") && !filter_module.empty()) config.modules = {filter_module};
   Node node(config, read_only);
   if (Status s = node.start(); !s.ok()) return fail(s);
+
+  if (app.got_subcommand("add") || app.got_subcommand("cat") || app.got_subcommand("car") || app.got_subcommand("gc"))
+    return run_content_command(app, node, {add_path, cat_cid, chunker, cid_version, no_pin, only_hash, quiet, cat_offset,
+                                           cat_length, car_action, car_arg});
 
   if (app.got_subcommand("serve")) {
     Status s = node.serve([](const std::string& url) { std::cout << "listening on " << url << std::endl; });

@@ -98,7 +98,7 @@ struct HttpServer::Impl {
     auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
     out.append(reason.data(), reason.size());
     out += "\r\nServer: anarq\r\n";
-    if (!r.body.empty()) {
+    if (!r.body.empty() || r.stream) {
       out += "Content-Type: ";
       out += r.content_type;
       out += "\r\n";

@@ -9,6 +9,7 @@
 #include "core/json.h"
 #include "ipld/car.h"
 #include "ipld/car_stream.h"
+#include "ipld/importer.h"
 #include "ipld/multicodec.h"
 #include "pipeline/pipeline.h"
 #include "store/content.h"
@@ -135,13 +136,9 @@ Result<AddOptions> add_options(const Params& p) {
   if (*v == 1 && !*raw) return Status::validation("cid-version=1 without raw leaves is not supported");
   if (*v == 0 && *raw) return Status::validation("raw-leaves needs cid-version=1 on this node");
   o.import.mode = *v == 1 ? ipld::CidMode::kCidV1RawLeaves : ipld::CidMode::kCidV0;
-  std::string chunker = param(p, "chunker", "size-262144");
-  if (chunker.rfind("size-", 0) != 0) return Status::validation("only the size-N chunker is supported");
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(chunker.data() + 5, chunker.data() + chunker.size(), n);
-  if (ec != std::errc() || end != chunker.data() + chunker.size() || n == 0 || n > ipld::kMaxChunkSize)
-    return Status::validation("chunker size must be 1.." + std::to_string(ipld::kMaxChunkSize));
-  o.import.chunk_size = n;
+  auto chunk = ipld::parse_chunker(param(p, "chunker", "size-262144"));
+  if (!chunk.ok()) return chunk.status();
+  o.import.chunk_size = *chunk;
   auto pin = bool_param(p, "pin", true);
   if (!pin.ok()) return pin.status();
   o.pin = *pin;
