@@ -208,8 +208,8 @@ Status Pins::unpin(const Cid& cid, std::optional<std::string> resource_type) {
 Result<std::vector<Pin>> Pins::find(const Cid& cid) {
   Result<Rows> rows = db_.query(std::string(kSelectPin) +
                                     " WHERE cid = ? AND (expires_at IS NULL OR expires_at > ?)"
-                                    " ORDER BY resource_type",
-                                {cid.to_string(), clock_.now_ms()});
+                                    " ORDER BY resource_type LIMIT ?",
+                                {cid.to_string(), clock_.now_ms(), static_cast<int64_t>(kMaxPinPage)});
   if (!rows.ok()) return rows.status();
   return pins_from_rows(*rows);
 }

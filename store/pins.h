@@ -113,7 +113,8 @@ class Pins {
   // Removes the pin of that resource type, or every pin of the CID when none is
   // given. NOT_FOUND when there was nothing to remove.
   Status unpin(const ipld::Cid& cid, std::optional<std::string> resource_type = std::nullopt);
-  // Live pins of exactly this CID (not pins of DAGs that contain it).
+  // Live pins of exactly this CID (not pins of DAGs that contain it), at most
+  // kMaxPinPage of them, ordered by resource type.
   Result<std::vector<Pin>> find(const ipld::Cid& cid);
   Result<bool> is_pinned(const ipld::Cid& cid);
   Result<PinPage> list(const PinListOptions& options);

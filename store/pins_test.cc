@@ -216,5 +216,18 @@ TEST_F(PinsTest, ResourceTypeIsValidated) {
   EXPECT_TRUE(pin(cid, true, "qdrive:file/v1-x_y.z").ok());
 }
 
+TEST_F(PinsTest, PinNeedsThisNodesAddGuard) {
+  const Cid cid = testing::put_raw("guarded", sink());
+  GcLock other;
+  // Our own bug, not bad input: an assert in debug builds, INTERNAL_ERROR otherwise.
+  EXPECT_DEBUG_DEATH(
+      {
+        auto foreign = other.add_guard();
+        EXPECT_EQ(pins_->pin(foreign, cid, true).code(), "INTERNAL_ERROR");
+      },
+      "add guard");
+  EXPECT_FALSE(*pins_->is_pinned(cid));
+}
+
 }  // namespace
 }  // namespace anarq

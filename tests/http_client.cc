@@ -70,6 +70,26 @@ RawResponse Connection::read_response() {
     }
     pos = e + 2;
   }
+  auto fill = [&](size_t want) {
+    while (buffer_.size() < want) {
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return false;
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+    return true;
+  };
+  if (r.headers["transfer-encoding"] == "chunked") {
+    for (;;) {
+      size_t eol;
+      while ((eol = buffer_.find("\r\n")) == std::string::npos)
+        if (!fill(buffer_.size() + 1)) return r;
+      size_t n = std::stoul(buffer_.substr(0, eol), nullptr, 16);
+      if (!fill(eol + 2 + n + 2)) return r;
+      r.body.append(buffer_, eol + 2, n);
+      buffer_.erase(0, eol + 2 + n + 2);
+      if (n == 0) return r;
+    }
+  }
   size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
   while (buffer_.size() < length) {
     ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);

@@ -9,6 +9,8 @@
 #include "core/json.h"
 #include "ipld/car.h"
 #include "ipld/car_stream.h"
+#include "ipld/dag_cbor.h"
+#include "ipld/dag_pb.h"
 #include "ipld/importer.h"
 #include "ipld/multicodec.h"
 #include "pipeline/pipeline.h"
@@ -292,6 +294,15 @@ HttpResponse IpfsHttp::rpc(HttpRequest& req, const std::string& cmd, const std::
     if (!files.ok()) return fail(files.status());
     if (files->size() != 1) return fail(Status::validation("block/put takes exactly one block"));
     std::string_view data = (*files)[0].data;
+    // Only blocks that parse as their codec are stored: GC and exports must be
+    // able to follow their links, and a non-canonical encoding is refused.
+    if (codec == ipld::kCodecDagCbor) {
+      if (auto d = ipld::dag_cbor_decode(data); !d.ok()) return fail(d.status());
+    } else if (codec == ipld::kCodecDagPb) {
+      if (auto d = ipld::dag_pb_decode(data); !d.ok()) return fail(d.status());
+    } else if (codec != ipld::kCodecRaw) {
+      return fail(Status::validation("block/put stores raw, dag-pb and dag-cbor blocks"));
+    }
     ipld::Cid cid = v0 ? ipld::Cid::v0_sha256(data) : ipld::Cid::v1_sha256(codec, data);
     auto pin = bool_param(p, "pin", false);
     if (!pin.ok()) return fail(pin.status());
