@@ -90,6 +90,7 @@ TEST_F(ContentHttpTest, LargeFilesRoundTripThroughCatAndTheGateway) {
 
 TEST_F(ContentHttpTest, BlocksAndPins) {
   add(port(), "hello world\n");
+  add(port(), "hello world\n", "?cid-version=1");
   auto stat = parse_json(rpc(port(), std::string("block/stat?arg=") + kHelloV0).body);
   EXPECT_EQ((*stat)["Size"], 20);
   EXPECT_EQ(rpc(port(), std::string("block/get?arg=") + kHelloV1).body, "hello world\n");
@@ -136,6 +137,7 @@ TEST_F(ContentHttpTest, DagExportImportsIntoAnotherNode) {
 
 TEST_F(ContentHttpTest, GatewayFormats) {
   add(port(), "hello world\n");
+  add(port(), "hello world\n", "?cid-version=1");
   auto raw = request(port(), "GET", std::string("/ipfs/") + kHelloV0, {{"Accept", "application/vnd.ipld.raw"}});
   EXPECT_EQ(raw.status, 200);
   EXPECT_EQ(raw.headers["content-type"], "application/vnd.ipld.raw");
