@@ -244,7 +244,7 @@ int main(int argc, char** argv) {
     Status s = node.serve([](const std::string& url) { std::cout << "listening on " << url << std::endl; });
     return s.ok() ? 0 : fail(s);
   }
-  if (app.got_subcommand("mcp")) {
+  if (mcp->parsed()) {
     std::ios::sync_with_stdio(false);
     return anarq::serve_mcp_stdio(node.mcp(), std::cin, std::cout, kMaxMcpLine);
   }

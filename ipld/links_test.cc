@@ -191,7 +191,7 @@ TEST(DagWalker, DeepChainNeedsNoStackAndLimitsHold) {
 
   // A wide node: more links than max_pending.
   std::vector<Cid> many;
-  for (int i = 0; i < 50; ++i) many.push_back(dag.leaf("w" + std::to_string(i)));
+  for (int i = 0; i < 50; ++i) many.push_back(dag.leaf(std::string("w") + std::to_string(i)));
   Cid wide = dag.cbor(many, 0);
   DagWalker narrow(dag.getter(), WalkLimits{1000, 10});
   EXPECT_EQ(narrow.walk(wide, [](const Cid&, std::string_view) { return Status(); }).code(), "PAYLOAD_TOO_LARGE");

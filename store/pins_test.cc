@@ -163,7 +163,7 @@ TEST_F(PinsTest, EachResourceTypeHoldsItsOwnPin) {
 
 TEST_F(PinsTest, ListIsPaginatedAndBounded) {
   for (int i = 0; i < 25; ++i) {
-    const Cid cid = testing::put_raw("p" + std::to_string(i), sink());
+    const Cid cid = testing::put_raw(std::string("p") + std::to_string(i), sink());
     ASSERT_TRUE(pin(cid, i % 3 != 0).ok());
     if (i % 5 == 0) {
       ASSERT_TRUE(pin(cid, false, "qindex.record").ok());
