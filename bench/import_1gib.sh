@@ -57,7 +57,7 @@ for m in $CACHE_MODES; do [[ $m == warm || $m == cold ]] || die "CACHE_MODES: un
 [[ -n ${CACHE_MODES// /} ]] || die "CACHE_MODES is empty"
 [[ -x $ANARQ_BIN ]] || die "anarq binary not found: $ANARQ_BIN (build the release preset first)"
 command -v sha256sum >/dev/null || die "sha256sum not found (coreutils)"
-command -v openssl >/dev/null || command -v python3 >/dev/null || die "need openssl or python3 to make the input"
+command -v openssl >/dev/null || die "openssl not found (apt-get install openssl): makes the input and is a reference row"
 if [[ ! -x /usr/bin/time ]]; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     log "/usr/bin/time missing: installing Debian package 'time'"
@@ -153,11 +153,11 @@ CPU_FLAGS=$(grep -m1 -ow -e sha_ni -e avx2 -e avx512f /proc/cpuinfo | sort -u | 
 MEM_TOTAL=$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
 KERNEL="$(uname -s) $(uname -r) $(uname -m)"
 FS_LINE=$(df -hT "$TMP" | awk 'NR == 2 {print $1 " (" $2 "), " $5 " free of " $3}')
-ANARQ_VERSION=$("$ANARQ" version 2>/dev/null | head -1 || echo unknown)
+ANARQ_VERSION=$("$ANARQ" version 2>/dev/null | sed -n 1p || echo unknown)
 ANARQ_SHA=$(sha256sum "$ANARQ" | cut -c1-12)
 GIT_REV=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$REPO_DIR" diff --quiet HEAD -- 2>/dev/null || GIT_REV+="+dirty"
-SHA_VERSION=$(sha256sum --version | head -1)
+SHA_VERSION=$(sha256sum --version | sed -n 1p)
 START_ISO=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "machine: $NPROC cores ($CPU_MODEL; $CPU_FLAGS), $MEM_TOTAL, $KERNEL; temp dir $TMP on $FS_LINE"
@@ -172,17 +172,9 @@ CMD="bench/import_1gib.sh"
 # ---------------------------------------------------------------- input
 log "making $SIZE_BYTES bytes of pseudo-random input (AES-128-CTR keystream)"
 t0=$(now_ns)
-if command -v openssl >/dev/null; then
-  # head closes the pipe after SIZE_BYTES: openssl then dies of SIGPIPE, which is expected.
-  ( set +o pipefail; openssl enc -aes-128-ctr -pass pass:anarq -nosalt < /dev/zero 2>/dev/null | head -c "$SIZE_BYTES" > "$INPUT" )
-  GEN="openssl enc -aes-128-ctr -pass pass:anarq -nosalt < /dev/zero | head -c $SIZE_BYTES"
-else
-  python3 -c 'import os,sys,random
-n=int(sys.argv[1]); r=random.Random(1); f=open(sys.argv[2],"wb")
-while n > 0:
-    k=min(n, 1<<22); f.write(r.randbytes(k)); n-=k' "$SIZE_BYTES" "$INPUT"
-  GEN="python3 random.Random(1).randbytes, $SIZE_BYTES bytes"
-fi
+# head closes the pipe after SIZE_BYTES: openssl then dies of SIGPIPE, which is expected.
+( set +o pipefail; openssl enc -aes-128-ctr -pass pass:anarq -nosalt < /dev/zero 2>/dev/null | head -c "$SIZE_BYTES" > "$INPUT" )
+GEN="openssl enc -aes-128-ctr -pass pass:anarq -nosalt < /dev/zero | head -c $SIZE_BYTES"
 sync
 [[ $(stat -c %s "$INPUT") == "$SIZE_BYTES" ]] || die "input has $(stat -c %s "$INPUT") bytes, expected $SIZE_BYTES"
 log "input ready in $(awk -v a="$t0" -v b="$(now_ns)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }') s"
@@ -200,6 +192,7 @@ fi
 # name | stored? | extra anarq args ("-" for sha256sum)
 RUNS=(
   "sha256sum|-|-"
+  "openssl dgst -sha256|-|openssl"
   "anarq add (CIDv0)|yes|"
   "anarq add (CIDv1 raw leaves)|yes|--cid-version 1"
   "anarq add --only-hash (CIDv0)|no|--only-hash"
@@ -221,12 +214,20 @@ for mode in $CACHE_MODES; do
     IFS='|' read -r name stored extra <<< "$spec"
     key="$mode|$name"
     n=$(( n + 1 ))
+    [[ $extra == openssl ]] && ! command -v openssl >/dev/null && die "openssl not found (apt-get install openssl)"
     if [[ $mode == warm ]]; then warm_cache; else drop_cache || die "drop_caches stopped working: $DROP_STATUS"; fi
     out="$TMP/out.txt"
     if [[ $extra == "-" ]]; then
       log "[$mode] $name"
       run_one "$name" "$out" sha256sum "$INPUT"
       INPUT_SHA=$(cut -d' ' -f1 "$out")
+      CIDS[$key]=""
+    elif [[ $extra == openssl ]]; then
+      # Reference only (not the baseline): OpenSSL's SHA-256 uses the SHA extensions when the CPU
+      # has them, which coreutils' sha256sum may not.
+      log "[$mode] $name"
+      run_one "$name" "$out" openssl dgst -sha256 -r "$INPUT"
+      [[ $(cut -d' ' -f1 "$out") == "$INPUT_SHA" ]] || die "openssl and sha256sum disagree on the input's sha256"
       CIDS[$key]=""
     else
       dd="$TMP/data-$n"
@@ -260,7 +261,7 @@ for v in 0 1; do
   for mode in "${ROWS_MODES[@]}"; do
     for spec in "${RUNS[@]}"; do
       IFS='|' read -r name stored extra <<< "$spec"
-      [[ $extra == "-" ]] && continue
+      [[ $extra == "-" || $extra == openssl ]] && continue
       if [[ $v == 0 && $name == *CIDv0* ]] || [[ $v == 1 && $name == *CIDv1* ]]; then
         c=${CIDS["$mode|$name"]}
         if [[ -z $want ]]; then want=$c
@@ -293,7 +294,8 @@ REPORT="$TMP/report.md"
   echo "the page cache; cold = \`sync; echo 3 > /proc/sys/vm/drop_caches\` before every run)."
   echo
   echo "Each row is one run: \`/usr/bin/time -v CMD > out\`, wall time from \`date +%s%N\` around it, \`sync\` after it (untimed)."
-  echo "Commands: \`sha256sum FILE\`; \`anarq --data-dir FRESH_DIR add -q [--cid-version 1] [--only-hash] FILE\`"
+  echo "Commands: \`sha256sum FILE\`; \`openssl dgst -sha256 -r FILE\` (reference only: OpenSSL uses the CPU's SHA"
+  echo "extensions, coreutils' sha256sum here may not); \`anarq --data-dir FRESH_DIR add -q [--cid-version 1] [--only-hash] FILE\`"
   echo "(a new empty data dir for every anarq run). MB/s = 10^6 bytes per second of wall time;"
   echo "ratio = MB/s ÷ sha256sum's MB/s in the same cache mode; peak RSS = \"Maximum resident set size\"."
   echo "Goals: anarq add ≥ $GOAL_RATIO× sha256sum, peak RSS ≤ $GOAL_RSS_MIB MiB."
@@ -311,7 +313,7 @@ REPORT="$TMP/report.md"
       store="—"
       [[ -n ${STORE[$key]:-} ]] && store=$(awk -v k="${STORE[$key]}" 'BEGIN { printf "%.0f", k / 1024 }')
       goals="—"
-      if [[ $extra != "-" ]]; then
+      if [[ $extra != "-" && $extra != openssl ]]; then
         ok_ratio=$(awk -v r="$ratio" -v g="$GOAL_RATIO" 'BEGIN { print (r >= g) ? "yes" : "no" }')
         ok_rss=$(awk -v r="$rss_mib" -v g="$GOAL_RSS_MIB" 'BEGIN { print (r <= g) ? "yes" : "no" }')
         goals="speed: $ok_ratio, RSS: $ok_rss"

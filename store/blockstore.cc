@@ -137,6 +137,30 @@ class FsBlockstore final : public Blockstore {
     return sync_dir(shard);
   }
 
+  std::unique_ptr<Batch> batch() override;
+
+  // Shared by put() and the batch: hash checks, identity and size limits.
+  // Returns the final path, or "" when there is nothing to write.
+  Result<std::string> prepare(const Cid& cid, std::string_view block) {
+    const Multihash& mh = cid.multihash();
+    if (block.size() > ipld::kMaxBlockBytes)
+      return Status(ErrorCode::kPayloadTooLarge, "block " + cid.to_string() + " is " + std::to_string(block.size()) +
+                                                     " bytes, over the " + std::to_string(ipld::kMaxBlockBytes) + "-byte limit");
+    if (!mh.is_supported()) return Status::validation("block " + cid.to_string() + " uses a hash function we cannot verify");
+    if (!mh.verify(block).ok()) return Status::validation("block bytes do not hash to " + cid.to_string());
+    if (mh.code() == ipld::kMultihashIdentity) return std::string();
+    const std::string key = key_of(mh);
+    const std::string shard = shard_dir(key);
+    const std::string final_path = shard + "/" + key + std::string(kExtension);
+    struct stat st {};
+    if (::stat(final_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<uint64_t>(st.st_size) == block.size())
+      return std::string();
+    ANARQ_RETURN_IF_ERROR(ensure_shard(shard));
+    return final_path;
+  }
+
+  const std::string& dir() const { return dir_; }
+
   Result<std::string> get(const Cid& cid) override {
     const Multihash& mh = cid.multihash();
     if (mh.code() == ipld::kMultihashIdentity) return mh.digest();
@@ -322,6 +346,57 @@ Status prepare_dir(const std::string& dir) {
 }
 
 }  // namespace
+
+class FsBatch final : public Blockstore::Batch {
+ public:
+  explicit FsBatch(FsBlockstore& store) : store_(store) {}
+  ~FsBatch() override {
+    for (const auto& [temp, final_path] : pending_) ::unlink(temp.c_str());
+  }
+
+  Status put(const Cid& cid, std::string_view block) override {
+    auto final_path = store_.prepare(cid, block);
+    if (!final_path.ok()) return final_path.status();
+    if (final_path->empty()) return {};
+    // The temp file sits in the final name's shard directory: rename is atomic.
+    const size_t slash = final_path->rfind('/');
+    std::string temp_path = final_path->substr(0, slash + 1) + std::string(kTempPrefix) +
+                            final_path->substr(slash + 1) + "." + unique_suffix();
+    Fd fd(::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!fd.ok()) return io_error("cannot create", temp_path, errno);
+    Status s = write_all(fd.get(), block, temp_path);
+    if (s.ok() && fd.close() != 0) s = io_error("cannot close", temp_path, errno);
+    if (!s.ok()) {
+      ::unlink(temp_path.c_str());
+      return s;
+    }
+    pending_.emplace_back(std::move(temp_path), std::move(*final_path));
+    if (pending_.size() >= Blockstore::kBatchMaxPending) return commit();
+    return {};
+  }
+
+  Status commit() override {
+    if (pending_.empty()) return {};
+    ANARQ_RETURN_IF_ERROR(syncfs_dir());  // the bytes first
+    for (const auto& [temp, final_path] : pending_)
+      if (::rename(temp.c_str(), final_path.c_str()) != 0) return io_error("cannot rename into place", final_path, errno);
+    pending_.clear();
+    return syncfs_dir();  // then the names
+  }
+
+ private:
+  Status syncfs_dir() {
+    Fd fd(::open(store_.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd.ok()) return io_error("cannot open", store_.dir(), errno);
+    if (::syncfs(fd.get()) != 0) return io_error("cannot syncfs", store_.dir(), errno);
+    return {};
+  }
+
+  FsBlockstore& store_;
+  std::vector<std::pair<std::string, std::string>> pending_;  // temp path, final path
+};
+
+std::unique_ptr<Blockstore::Batch> FsBlockstore::batch() { return std::make_unique<FsBatch>(*this); }
 
 Result<std::unique_ptr<Blockstore>> open_fs_blockstore(const std::string& dir) {
   if (dir.empty()) return Status::validation("blockstore: empty directory path");

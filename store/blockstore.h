@@ -72,6 +72,22 @@ class Blockstore {
   virtual Status for_each(const std::function<Status(const ipld::Multihash& mh, uint64_t size)>& fn) = 0;
   // Walks the whole store: O(blocks).
   virtual Result<BlockstoreStats> stats() = 0;
+
+  // Bulk writes (file imports): each put() writes a temp file without fsync;
+  // commit() flushes them all with one syncfs(2), renames them into place and
+  // flushes again, so a block's final name appears only once its bytes are
+  // durable — a crash leaves temp files (swept later), never a torn block.
+  // Commits also happen on their own every kBatchMaxPending blocks, which
+  // bounds memory. Destroying an uncommitted batch deletes its temp files.
+  // One batch per thread; not thread-safe itself.
+  class Batch {
+   public:
+    virtual ~Batch() = default;
+    virtual Status put(const ipld::Cid& cid, std::string_view block) = 0;
+    virtual Status commit() = 0;
+  };
+  static constexpr size_t kBatchMaxPending = 1024;
+  virtual std::unique_ptr<Batch> batch() = 0;
 };
 
 // Opens (creating if needed) a flatfs-layout blockstore in `dir`. Refuses a

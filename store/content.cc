@@ -38,20 +38,22 @@ Result<Json> ContentStore::get_record(const ipld::Cid& cid) {
 }
 
 Result<std::unique_ptr<FileWriter>> ContentStore::add_file(AddOptions options) {
-  Blockstore* blocks = blocks_.get();
-  bool only_hash = options.only_hash;
-  auto importer = ipld::FileImporter::create(options.import, [blocks, only_hash](const ipld::Cid& cid, std::string_view block) {
-    return only_hash ? Status() : blocks->put(cid, block);
+  std::unique_ptr<FileWriter> w(new FileWriter(*this, options, pins_->gc_lock().add_guard()));
+  if (!options.only_hash) w->batch_ = blocks_->batch();
+  Blockstore::Batch* batch = w->batch_.get();
+  auto importer = ipld::FileImporter::create(options.import, [batch](const ipld::Cid& cid, std::string_view block) {
+    return batch ? batch->put(cid, block) : Status();
   });
   if (!importer.ok()) return importer.status();
-  return std::unique_ptr<FileWriter>(
-      new FileWriter(*this, std::move(options), std::move(*importer), pins_->gc_lock().add_guard()));
+  w->importer_.emplace(std::move(*importer));
+  return w;
 }
 
 Result<AddResult> FileWriter::finish() {
-  auto root = importer_.finish();
+  auto root = importer_->finish();
   if (!root.ok()) return root.status();
-  AddResult r{*root, importer_.file_size(), importer_.dag_size()};
+  AddResult r{*root, importer_->file_size(), importer_->dag_size()};
+  if (batch_) ANARQ_RETURN_IF_ERROR(batch_->commit());  // durable before anyone hears the CID
   if (options_.pin && !options_.only_hash)
     ANARQ_RETURN_IF_ERROR(store_->pins_->pin(guard_, *root, /*recursive=*/true, options_.resource_type));
   guard_.release();

@@ -42,18 +42,21 @@ class ContentStore;
 // concurrent GC can never sweep its blocks before they are pinned.
 class FileWriter {
  public:
-  Status write(std::string_view data) { return importer_.write(data); }
+  Status write(std::string_view data) { return importer_->write(data); }
   // Makes every block durable, pins the root if asked, returns the root.
   Result<AddResult> finish();
 
  private:
   friend class ContentStore;
-  FileWriter(ContentStore& store, AddOptions options, ipld::FileImporter importer, GcLock::AddGuard guard)
-      : store_(&store), options_(std::move(options)), importer_(std::move(importer)), guard_(std::move(guard)) {}
+  FileWriter(ContentStore& store, AddOptions options, GcLock::AddGuard guard)
+      : store_(&store), options_(std::move(options)), guard_(std::move(guard)) {}
   ContentStore* store_;
   AddOptions options_;
-  ipld::FileImporter importer_;
   GcLock::AddGuard guard_;
+  // Blocks go through one batch: written without fsync, made durable together
+  // (one syncfs per kBatchMaxPending blocks and at finish), not one fsync each.
+  std::unique_ptr<Blockstore::Batch> batch_;
+  std::optional<ipld::FileImporter> importer_;
 };
 
 class ContentStore {
