@@ -83,7 +83,9 @@ class Blockstore {
   class Batch {
    public:
     virtual ~Batch() = default;
-    virtual Status put(const ipld::Cid& cid, std::string_view block) = 0;
+    // `hashed`: the caller computed `cid` from exactly these bytes (the
+    // importer does), so the hash check is skipped; every other put verifies.
+    virtual Status put(const ipld::Cid& cid, std::string_view block, bool hashed = false) = 0;
     virtual Status commit() = 0;
   };
   static constexpr size_t kBatchMaxPending = 1024;

@@ -42,7 +42,7 @@ Result<std::unique_ptr<FileWriter>> ContentStore::add_file(AddOptions options) {
   if (!options.only_hash) w->batch_ = blocks_->batch();
   Blockstore::Batch* batch = w->batch_.get();
   auto importer = ipld::FileImporter::create(options.import, [batch](const ipld::Cid& cid, std::string_view block) {
-    return batch ? batch->put(cid, block) : Status();
+    return batch ? batch->put(cid, block, /*hashed=*/true) : Status();
   });
   if (!importer.ok()) return importer.status();
   w->importer_.emplace(std::move(*importer));
