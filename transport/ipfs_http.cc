@@ -23,23 +23,10 @@ namespace {
 
 using Params = std::multimap<std::string, std::string>;
 
-Result<Params> parse_query(const std::string& query) {
-  Params out;
-  size_t start = 0;
-  while (start < query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    std::string pair = query.substr(start, end - start);
-    start = end + 1;
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    auto k = percent_decode(pair.substr(0, eq), true);
-    auto v = percent_decode(eq == std::string::npos ? "" : pair.substr(eq + 1), true);
-    if (!k || !v) return Status::validation("malformed percent-encoding in the query string");
-    out.emplace(*k, *v);
-    if (out.size() > 256) return Status::validation("too many query parameters");
-  }
-  return out;
+Result<Params> parse_params(const std::string& query) {
+  auto pairs = parse_query(query, 256);
+  if (!pairs.ok()) return pairs.status();
+  return Params(std::make_move_iterator(pairs->begin()), std::make_move_iterator(pairs->end()));
 }
 
 std::string param(const Params& p, const std::string& name, const std::string& dflt = "") {
@@ -209,7 +196,7 @@ HttpResponse IpfsHttp::handle(HttpRequest& req, const std::string& path, const s
 }
 
 HttpResponse IpfsHttp::rpc(HttpRequest& req, const std::string& cmd, const std::string& query, const std::string& rid) {
-  auto params = parse_query(query);
+  auto params = parse_params(query);
   if (!params.ok()) return error(params.status(), rid, true);
   const Params& p = *params;
   auto fail = [&](const Status& s) { return error(s, rid, true); };
@@ -406,7 +393,7 @@ HttpResponse IpfsHttp::rpc(HttpRequest& req, const std::string& cmd, const std::
 }
 
 HttpResponse IpfsHttp::gateway(HttpRequest& req, const std::string& path, const std::string& query, const std::string& rid) {
-  auto params = parse_query(query);
+  auto params = parse_params(query);
   if (!params.ok()) return error(params.status(), rid, false);
   std::string rest = path.substr(6);
   if (rest.empty()) return error(Status::validation("GET /ipfs/{cid}: the CID is missing"), rid, false);

@@ -151,6 +151,25 @@ std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space
   return out;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> parse_query(const std::string& query, size_t max_pairs) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start < query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string_view pair(query.data() + start, end - start);
+    start = end + 1;
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq), true);
+    auto val = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+    if (!key || !val) return Status::validation("malformed percent-encoding in the query string");
+    out.emplace_back(std::move(*key), std::move(*val));
+    if (out.size() > max_pairs) return Status::validation("too many query parameters (at most " + std::to_string(max_pairs) + ")");
+  }
+  return out;
+}
+
 Result<Json> build_input(const Tool& tool, const std::map<std::string, std::string>& path_params,
                          const std::string& query, const std::string& body) {
   Json input = Json::object();
@@ -168,20 +187,10 @@ Result<Json> build_input(const Tool& tool, const std::map<std::string, std::stri
     return {};
   };
   // Query: repeated keys build an array when the schema wants one.
+  auto pairs = parse_query(query, 256);
+  if (!pairs.ok()) return pairs.status();
   std::map<std::string, std::vector<std::string>> q;
-  size_t start = 0;
-  while (start < query.size()) {
-    size_t end = query.find('&', start);
-    if (end == std::string::npos) end = query.size();
-    std::string pair = query.substr(start, end - start);
-    start = end + 1;
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    auto key = percent_decode(pair.substr(0, eq), true);
-    auto val = percent_decode(eq == std::string::npos ? "" : pair.substr(eq + 1), true);
-    if (!key || !val) return Status::validation("malformed percent-encoding in the query string");
-    q[*key].push_back(*val);
-  }
+  for (auto& [k, v] : *pairs) q[k].push_back(std::move(v));
   if (q.size() > 64) return Status::validation("too many query parameters (at most 64)");
   for (const auto& [name, values] : q) {
     std::string type = property_type(tool, name);

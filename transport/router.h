@@ -36,6 +36,10 @@ class Router {
 
 // Splits "/a/b?x=1" into path and query.
 void split_target(const std::string& target, std::string& path, std::string& query);
+// The decoded key/value pairs of a query string, in order; VALIDATION_ERROR on
+// a malformed escape or more than max_pairs pairs.
+Result<std::vector<std::pair<std::string, std::string>>> parse_query(const std::string& query, size_t max_pairs);
+
 // Percent-decoding; nullopt on a malformed escape. plus_as_space for query strings.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space);
 
