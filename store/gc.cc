@@ -50,9 +50,11 @@ Result<GcReport> Gc::run() {
       ++report.blocks_kept;
       return {};
     }
-    Status r = blocks.remove(ipld::Cid::v1(ipld::kCodecRaw, mh));
+    ipld::Cid key = ipld::Cid::v1(ipld::kCodecRaw, mh);
+    Status r = blocks.remove(key);
     if (r.ok()) {
       ++report.blocks_removed;
+      if (report.removed.size() < GcReport::kMaxReportedRemovals) report.removed.push_back(std::move(key));
       report.bytes_freed += size;
     } else if (r.code() != "NOT_FOUND") {  // NOT_FOUND: removed by someone else meanwhile
       if (report.remove_failures++ == 0) report.first_failure = r.message();

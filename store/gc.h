@@ -23,6 +23,7 @@
 //   Result<GcReport> report = gc.run();
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "ipld/links.h"
@@ -40,6 +41,9 @@ struct GcReport {
   // Blocks the sweep could not remove (left for the next run); the first error.
   uint64_t remove_failures = 0;
   std::string first_failure;
+  // The first kMaxReportedRemovals removed blocks, as CIDv1 raw (Kubo's repo/gc lists keys).
+  std::vector<ipld::Cid> removed;
+  static constexpr size_t kMaxReportedRemovals = 100'000;
 };
 
 class Gc {

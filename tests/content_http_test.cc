@@ -105,7 +105,9 @@ TEST_F(ContentHttpTest, BlocksAndPins) {
   EXPECT_EQ((*keys)["Keys"][key]["Type"], "direct");
   EXPECT_EQ(rpc(port(), "pin/rm?arg=" + key).status, 200);
   EXPECT_EQ(rpc(port(), "pin/ls?arg=" + key).status, 404);
-  EXPECT_EQ(rpc(port(), "repo/gc").status, 200);
+  auto gc = rpc(port(), "repo/gc");
+  EXPECT_EQ(gc.status, 200);
+  EXPECT_THAT(gc.body, HasSubstr("{\"Key\":{\"/\":\"" + key + "\"}}\n"));  // Kubo's per-key lines
   EXPECT_EQ(rpc(port(), "block/stat?arg=" + key).status, 404);  // unpinned: collected
   EXPECT_EQ(rpc(port(), std::string("block/stat?arg=") + kHelloV0).status, 200);  // pinned by add: kept
 }

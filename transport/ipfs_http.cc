@@ -383,7 +383,9 @@ HttpResponse IpfsHttp::rpc(HttpRequest& req, const std::string& cmd, const std::
   if (cmd == "repo/gc") {
     auto report = content_.gc();
     if (!report.ok()) return fail(report.status());
-    HttpResponse r = ndjson({});
+    std::vector<Json> lines;
+    for (const auto& c : report->removed) lines.push_back({{"Key", {{"/", c.to_string()}}}});
+    HttpResponse r = ndjson(lines);
     r.headers.emplace_back("X-Anarq-Gc", "removed=" + std::to_string(report->blocks_removed) +
                                               " bytes=" + std::to_string(report->bytes_freed));
     return r;
