@@ -55,7 +55,8 @@ Result<AddResult> FileWriter::finish() {
   AddResult r{*root, importer_->file_size(), importer_->dag_size()};
   if (batch_) ANARQ_RETURN_IF_ERROR(batch_->commit());  // durable before anyone hears the CID
   if (options_.pin && !options_.only_hash)
-    ANARQ_RETURN_IF_ERROR(store_->pins_->pin(guard_, *root, /*recursive=*/true, options_.resource_type));
+    ANARQ_RETURN_IF_ERROR(store_->pins_->pin(guard_, *root, /*recursive=*/true, options_.resource_type,
+                                             /*known_complete=*/true));  // every block just committed above
   guard_.release();
   return r;
 }

@@ -143,7 +143,7 @@ Result<std::unique_ptr<Pins>> Pins::open(Db& db, Blockstore& blocks, const Clock
 }
 
 Status Pins::pin(const GcLock::AddGuard& guard, const Cid& cid, bool recursive,
-                 std::optional<std::string> resource_type) {
+                 std::optional<std::string> resource_type, bool known_complete) {
   assert(guard.holds(gc_lock_) && "pin() without this node's add guard");
   if (!guard.holds(gc_lock_)) return Status::internal("pin: the caller does not hold the add guard");
   if (resource_type) ANARQ_RETURN_IF_ERROR(check_resource_type(*resource_type));
@@ -160,7 +160,11 @@ Status Pins::pin(const GcLock::AddGuard& guard, const Cid& cid, bool recursive,
   }
 
   const std::string text = cid.to_string();
-  if (recursive) {
+  if (recursive && known_complete) {
+    Result<bool> present = blocks_.has(cid);  // the root at least: a cheap guard against misuse
+    if (!present.ok()) return present.status();
+    if (!*present) return Status::internal("pin: " + text + " claimed complete but its root is missing");
+  } else if (recursive) {
     ipld::DagWalker walker(links_getter(blocks_), limits_);
     Status s = walker.walk(cid, [](const Cid&, std::string_view) { return Status(); });
     if (!s.ok()) return with_context(s, "cannot pin " + text + " recursively: ");

@@ -108,8 +108,11 @@ class Pins {
   // Pins `cid`. A recursive pin first walks the whole DAG through the
   // blockstore: NOT_FOUND naming the first missing block if one is absent.
   // A direct pin needs just that block. REQUIRES: `guard` holds gc_lock().
+  // `known_complete`: the caller wrote every block of the DAG itself under this
+  // same guard (an import that just committed), so the completeness walk —
+  // which re-reads every dag-pb block — is skipped.
   Status pin(const GcLock::AddGuard& guard, const ipld::Cid& cid, bool recursive,
-             std::optional<std::string> resource_type = std::nullopt);
+             std::optional<std::string> resource_type = std::nullopt, bool known_complete = false);
   // Removes the pin of that resource type, or every pin of the CID when none is
   // given. NOT_FOUND when there was nothing to remove.
   Status unpin(const ipld::Cid& cid, std::optional<std::string> resource_type = std::nullopt);
