@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh release
+scripts/build.sh release anarq
 exec build/release/anarq --data-dir "${ANARQ_DATA_DIR:-./data}" serve "$@"
