@@ -151,11 +151,6 @@ int run_content_command(CLI::App& app, Node& node, const ContentArgs& a) {
   return 0;
 }
 
-std::string module_list(const anarq::ModuleHost& host) {
-  std::string out;
-  for (const auto& m : host.modules()) out += (out.empty() ? "" : ",") + m.name;
-  return out;
-}
 
 }  // namespace
 
@@ -308,6 +303,5 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  (void)module_list;
   return 0;
 }

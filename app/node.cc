@@ -67,7 +67,7 @@ Status Node::start() {
   pipeline_ = std::make_unique<Pipeline>(host_.registry(), metrics_, *clock_, db_.get());
   ANARQ_RETURN_IF_ERROR(add_default_stages(*pipeline_));
   mcp_ = std::make_unique<McpServer>(*pipeline_, host_, config_);
-  auto api = HttpApi::create(*pipeline_, host_, *mcp_, config_, *db_, ipfs_http_.get());
+  auto api = HttpApi::create(*pipeline_, host_, *mcp_, *db_, ipfs_http_.get());
   if (!api.ok()) return api.status();
   http_api_ = std::move(*api);
   return {};

@@ -70,27 +70,6 @@ void Metrics::observe(const std::string& name, const std::string& help, const La
   ++s.count;
 }
 
-double Metrics::counter_total(const std::string& name) const {
-  std::lock_guard lock(mu_);
-  auto it = families_.find(name);
-  if (it == families_.end()) return 0;
-  double total = 0;
-  for (const auto& [_, s] : it->second.series) total += s.value;
-  return total;
-}
-
-std::pair<double, double> Metrics::histogram_totals(const std::string& name) const {
-  std::lock_guard lock(mu_);
-  auto it = families_.find(name);
-  if (it == families_.end()) return {0, 0};
-  double sum = 0, count = 0;
-  for (const auto& [_, s] : it->second.series) {
-    sum += s.sum;
-    count += static_cast<double>(s.count);
-  }
-  return {sum, count};
-}
-
 std::string Metrics::render() const {
   std::lock_guard lock(mu_);
   std::string out;

@@ -28,10 +28,6 @@ class Metrics {
   void observe(const std::string& name, const std::string& help, const Labels& labels, double value,
                const std::vector<double>& buckets);
   std::string render() const;
-  // Sum of a counter over all label sets (0 when absent); for /health.
-  double counter_total(const std::string& name) const;
-  // Sum and count of a histogram over all label sets.
-  std::pair<double, double> histogram_totals(const std::string& name) const;
 
  private:
   enum class Type { kCounter, kGauge, kHistogram };

@@ -9,27 +9,18 @@
 #include <utility>
 #include <vector>
 
+#include "ipld/cbor_wire.h"
 #include "ipld/multicodec.h"
 
 namespace anarq::ipld {
 namespace {
 
-// CBOR (RFC 8949) initial byte: major type in the top 3 bits, "additional
-// information" in the low 5: 0..23 is the argument itself, 24/25/26/27 say a
-// 1/2/4/8-byte big-endian argument follows, 31 marks indefinite length.
-constexpr uint8_t kMajorUnsigned = 0;
-constexpr uint8_t kMajorNegative = 1;
-constexpr uint8_t kMajorBytes = 2;
-constexpr uint8_t kMajorText = 3;
-constexpr uint8_t kMajorArray = 4;
-constexpr uint8_t kMajorMap = 5;
-constexpr uint8_t kMajorTag = 6;
-constexpr uint8_t kMajorSimple = 7;
+using namespace cbor;  // major types and the link tag (ipld/cbor_wire.h)
+
 constexpr uint8_t kFalse = 0xf4;
 constexpr uint8_t kTrue = 0xf5;
 constexpr uint8_t kNull = 0xf6;
 constexpr uint8_t kFloat64 = 0xfb;
-constexpr uint64_t kTagCid = 42;
 // The byte before the binary CID inside tag 42: the multibase "identity"
 // prefix, kept for historical reasons by every DAG-CBOR implementation.
 constexpr char kCidBytesPrefix = 0x00;

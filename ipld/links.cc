@@ -2,19 +2,14 @@
 
 #include <utility>
 
+#include "ipld/cbor_wire.h"
 #include "ipld/dag_pb.h"
 #include "ipld/multicodec.h"
 
 namespace anarq::ipld {
 namespace {
 
-constexpr uint8_t kMajorBytes = 2;
-constexpr uint8_t kMajorText = 3;
-constexpr uint8_t kMajorArray = 4;
-constexpr uint8_t kMajorMap = 5;
-constexpr uint8_t kMajorTag = 6;
-constexpr uint8_t kMajorSimple = 7;
-constexpr uint64_t kTagCid = 42;
+using namespace cbor;  // major types and the link tag (ipld/cbor_wire.h)
 
 // A link-finding pass over CBOR (RFC 8949). Instead of recursing it counts the
 // data items still owed: an array of n owes n more, a map of n owes 2n, a tag

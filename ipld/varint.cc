@@ -2,25 +2,19 @@
 
 #include <cassert>
 
+#include "ipld/pb_wire.h"
+
 namespace anarq::ipld {
 
+// The writer is protobuf's (any 64-bit value); multiformats only narrows the range.
 size_t varint_size(uint64_t v) {
   assert(v <= kMaxVarintValue);
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
+  return pb::varint_size(v);
 }
 
 void put_varint(std::string& out, uint64_t v) {
   assert(v <= kMaxVarintValue);
-  while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out.push_back(static_cast<char>(v));
+  pb::put_varint(out, v);
 }
 
 Result<uint64_t> get_varint(std::string_view& in) {

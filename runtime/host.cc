@@ -56,7 +56,6 @@ Status ModuleHost::start(const std::vector<std::string>& selection, const Module
     if (!s.ok()) return Status::unavailable("module " + m->name() + " failed to start: " + s.message());
     modules_.push_back(std::move(m));
   }
-  started_ = true;
   return {};
 }
 
@@ -64,7 +63,6 @@ void ModuleHost::stop() {
   // Reverse start order: dependants stop before what they depend on.
   for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) (*it)->stop();
   modules_.clear();
-  started_ = false;
 }
 
 }  // namespace anarq

@@ -43,7 +43,6 @@ class ModuleHost {
   std::vector<ModuleInfo> infos_;
   ToolRegistry registry_;
   int64_t started_at_ms_ = 0;
-  bool started_ = false;
 };
 
 }  // namespace anarq

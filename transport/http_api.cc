@@ -42,15 +42,15 @@ HttpResponse json_response(int status, const Json& body) {
 
 }  // namespace
 
-Result<std::unique_ptr<HttpApi>> HttpApi::create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp,
-                                                 const Config& config, Db& db, IpfsHttp* ipfs) {
+Result<std::unique_ptr<HttpApi>> HttpApi::create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp, Db& db,
+                                                 IpfsHttp* ipfs) {
   auto router = Router::build(pipeline.registry());
   if (!router.ok()) return router.status();
-  return std::unique_ptr<HttpApi>(new HttpApi(pipeline, host, mcp, config, db, std::move(*router), ipfs));
+  return std::unique_ptr<HttpApi>(new HttpApi(pipeline, host, mcp, db, std::move(*router), ipfs));
 }
 
-HttpApi::HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, const Config& c, Db& db, Router r, IpfsHttp* ipfs)
-    : pipeline_(p), host_(h), mcp_(m), config_(c), db_(db), router_(std::move(r)), ipfs_(ipfs) {
+HttpApi::HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs)
+    : pipeline_(p), host_(h), mcp_(m), db_(db), router_(std::move(r)), ipfs_(ipfs) {
   openapi_ = openapi_document(p.registry(), "", ANARQ_VERSION).dump(2);
 }
 

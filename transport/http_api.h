@@ -9,7 +9,6 @@
 #include <memory>
 #include <mutex>
 
-#include "core/config.h"
 #include "transport/http_types.h"
 #include "transport/router.h"
 
@@ -24,14 +23,14 @@ class IpfsHttp;
 class HttpApi {
  public:
   // `ipfs` may be null (no content surface).
-  static Result<std::unique_ptr<HttpApi>> create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp,
-                                                 const Config& config, Db& db, IpfsHttp* ipfs = nullptr);
+  static Result<std::unique_ptr<HttpApi>> create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp, Db& db,
+                                                 IpfsHttp* ipfs = nullptr);
   HttpResponse handle(HttpRequest& request);
   // For errors the transport detects before routing (400, 408, 413, 431, 503).
   HttpResponse transport_error(int status, const std::string& reason);
 
  private:
-  HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, const Config& c, Db& db, Router r, IpfsHttp* ipfs);
+  HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs);
   HttpResponse route(HttpRequest& request);
   HttpResponse health();
   HttpResponse envelope_error(const Status& s, const std::string& request_id);
@@ -40,7 +39,6 @@ class HttpApi {
   Pipeline& pipeline_;
   const ModuleHost& host_;
   McpServer& mcp_;
-  const Config& config_;
   Db& db_;
   Router router_;
   IpfsHttp* ipfs_;

@@ -6,6 +6,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "ipld/multibase.h"
 #include "pipeline/pipeline.h"
 #include "runtime/host.h"
 
@@ -43,37 +44,15 @@ std::string header(const std::map<std::string, std::string>& h, const std::strin
 
 bool has_header(const std::map<std::string, std::string>& h, const std::string& name) { return h.count(name) > 0; }
 
-// RFC 4648 base64 (standard alphabet, padding optional); nullopt when malformed.
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto val = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v = val(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-
 // 2026-07-28 header values that are not plain ASCII travel as =?base64?...?=.
 std::optional<std::string> decode_header_value(const std::string& v) {
-  if (v.size() >= 12 && v.rfind("=?base64?", 0) == 0 && v.compare(v.size() - 2, 2, "?=") == 0)
-    return base64_decode(std::string_view(v).substr(9, v.size() - 11));
+  if (v.size() >= 12 && v.rfind("=?base64?", 0) == 0 && v.compare(v.size() - 2, 2, "?=") == 0) {
+    std::string_view b64 = std::string_view(v).substr(9, v.size() - 11);
+    while (!b64.empty() && b64.back() == '=') b64.remove_suffix(1);  // padding is optional here
+    auto decoded = ipld::base64_decode(b64, /*url=*/false);
+    if (!decoded.ok()) return std::nullopt;
+    return std::move(*decoded);
+  }
   return v;
 }
 
