@@ -8,6 +8,8 @@
 #include <iterator>
 
 #include "app/node.h"
+#include "bus/catalog.h"
+#include "core/fault.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "ipld/car.h"
@@ -185,8 +187,8 @@ int main(int argc, char** argv) {
   tools->add_flag("--json", tools_json, "print the full registry as JSON");
 
   std::string spec_kind, spec_out, spec_dir = "modules";
-  auto* spec = app.add_subcommand("spec", "print generated artifacts: openapi (YAML), mcp (JSON), or write all");
-  spec->add_option("kind", spec_kind, "openapi | mcp | write")->required()->check(CLI::IsMember({"openapi", "mcp", "write"}));
+  auto* spec = app.add_subcommand("spec", "print generated artifacts: openapi (YAML), mcp (JSON), events (catalogue), or write all");
+  spec->add_option("kind", spec_kind, "openapi | mcp | events | write")->required()->check(CLI::IsMember({"openapi", "mcp", "events", "write"}));
   spec->add_option("--module", filter_module, "one module (default: the whole node)");
   spec->add_option("--dir", spec_dir, "for `write`: where modules/<m>/ live (default ./modules)");
 
@@ -215,6 +217,7 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
+  anarq::fault::arm_from_env();
 
   Config config;
   if (Status s = anarq::load_env(config, [](const char* n) { return std::getenv(n); }); !s.ok()) return fail(s);
@@ -293,13 +296,27 @@ int main(int argc, char** argv) {
       std::cout << anarq::mcp_manifest(registry, filter_module, ANARQ_VERSION).dump(2) << "\n";
       return 0;
     }
-    // write: every module's artifacts under <dir>/<module>/.
+    if (spec_kind == "events") {
+      if (filter_module.empty()) return fail(anarq::Status::validation("spec events needs --module"));
+      auto md = anarq::bus::event_catalog(node.schemas(), filter_module);
+      if (!md.ok()) return fail(md.status());
+      std::cout << *md;
+      return 0;
+    }
+    // write: every module's artifacts under <dir>/<module>/, and the event
+    // catalogue of each module that owns topics.
     for (const auto& m : node.host().modules()) {
       std::filesystem::path dir = std::filesystem::path(spec_dir) / m.name;
       std::filesystem::create_directories(dir);
       std::ofstream(dir / "openapi.yaml") << anarq::to_yaml(anarq::openapi_document(registry, m.name, ANARQ_VERSION));
       std::ofstream(dir / "mcp.json") << anarq::mcp_manifest(registry, m.name, ANARQ_VERSION).dump(2) << "\n";
       std::cerr << "wrote " << (dir / "openapi.yaml").string() << " and mcp.json\n";
+      if (std::filesystem::exists(dir / "events")) {
+        auto md = anarq::bus::event_catalog(node.schemas(), m.name);
+        if (!md.ok()) return fail(md.status());
+        std::ofstream(dir / "events" / "catalog.md") << *md;
+        std::cerr << "wrote " << (dir / "events" / "catalog.md").string() << "\n";
+      }
     }
     return 0;
   }

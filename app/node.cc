@@ -1,12 +1,15 @@
 #include "app/node.h"
 
 #include <filesystem>
+#include <map>
 #include <mutex>
 
 #include "core/json.h"
 #include "core/log.h"
 #include "crypto/node_key.h"
+#include "ipld/cid.h"
 #include "ipld/multibase.h"
+#include "ipld/multicodec.h"
 #include "transport/http_server.h"
 
 #ifndef ANARQ_GIT_REV
@@ -24,7 +27,10 @@ Node::Node(Config config, bool in_memory, const Clock* clock)
     : config_(std::move(config)), in_memory_(in_memory), clock_(clock ? clock : &SystemClock::instance()),
       server_(std::make_unique<ServerHolder>()) {}
 
-Node::~Node() { host_.stop(); }
+Node::~Node() {
+  if (bus_) bus_->stop();
+  host_.stop();
+}
 
 Status Node::start() {
   ANARQ_RETURN_IF_ERROR(config_.validate());
@@ -43,9 +49,25 @@ Status Node::start() {
   auto db = open_sqlite(db_path);
   if (!db.ok()) return db.status();
   db_ = std::move(*db);
-  if (!in_memory_) {
+  if (in_memory_) {
+    node_key_ = std::make_unique<crypto::Ed25519KeyPair>(crypto::ed25519_generate());  // never signs anything kept
+  } else {
     auto key = crypto::load_or_create_node_key(config_.data_dir);
     if (!key.ok()) return key.status();
+    node_key_ = std::make_unique<crypto::Ed25519KeyPair>(std::move(*key));
+  }
+  operator_.squid_id = crypto::did_key_from_ed25519(node_key_->public_key());
+  auto retention = bus::parse_retention(config_.events_retention);
+  if (!retention.ok()) return Status::validation("ANARQ_EVENTS_RETENTION: " + retention.status().message());
+  ANARQ_RETURN_IF_ERROR(db_->migrate("bus", bus::Bus::migrations()));
+  ANARQ_RETURN_IF_ERROR(db_->migrate("bus_registry", bus::SchemaRegistry::migrations()));
+  schemas_ = std::make_unique<bus::SchemaRegistry>(*db_, *clock_);
+  bus::BusOptions bus_options;
+  bus_options.retention = std::move(*retention);
+  bus_ = std::make_unique<bus::Bus>(*db_, *clock_, *node_key_, *schemas_, std::move(bus_options));
+  ANARQ_RETURN_IF_ERROR(register_event_schemas());
+  if (!in_memory_) {
+    const crypto::Ed25519KeyPair* key = node_key_.get();
     peer_id_ = crypto::libp2p_peer_id(key->public_key());
     auto content = ContentStore::open(config_.data_dir, *db_, *clock_);
     if (!content.ok()) return content.status();
@@ -63,11 +85,19 @@ Status Node::start() {
   env.clock = clock_;
   env.db = db_.get();
   env.content = content_.get();
+  env.bus = bus_.get();
+  env.schemas = schemas_.get();
   ANARQ_RETURN_IF_ERROR(host_.start(config_.modules, env));
+  if (!in_memory_) {
+    ANARQ_RETURN_IF_ERROR(publish_tool_changes());
+    ANARQ_RETURN_IF_ERROR(bus_->start());
+  }
   pipeline_ = std::make_unique<Pipeline>(host_.registry(), metrics_, *clock_, db_.get());
   ANARQ_RETURN_IF_ERROR(add_default_stages(*pipeline_));
   mcp_ = std::make_unique<McpServer>(*pipeline_, host_, config_);
-  auto api = HttpApi::create(*pipeline_, host_, *mcp_, *db_, ipfs_http_.get());
+  mcp_->set_stdio_identity(operator_);
+  events_http_ = std::make_unique<EventStreamHttp>(*bus_);
+  auto api = HttpApi::create(*pipeline_, host_, *mcp_, *db_, ipfs_http_.get(), events_http_.get());
   if (!api.ok()) return api.status();
   http_api_ = std::move(*api);
   return {};
@@ -117,8 +147,87 @@ Call Node::call(const std::string& tool, const Json& input) {
   c.input = input;
   c.request_bytes = dump_compact(input).size();
   c.ctx = pipeline_->new_context(Transport::kCli);
+  c.ctx.identity = operator_;  // the CLI holds the data dir, hence the node key
   (void)pipeline_->execute(c);
   return c;
+}
+
+Status Node::register_event_schemas() {
+  // Every compiled-in module's topics, whether or not it runs here: the
+  // registry describes the node's event vocabulary, and a module that starts
+  // later finds its topics in place.
+  for (const auto& f : embedded_event_schemas()) {
+    std::string where = std::string("modules/") + f.module + "/events/" + f.file;
+    auto doc = parse_json(f.text);
+    if (!doc.ok()) return Status::internal(where + ": " + doc.status().message());
+    if (!doc->is_object() || !(*doc)["topic"].is_string() || !doc->contains("schema"))
+      return Status::internal(where + ": needs topic and schema");
+    bus::RegisterRequest r;
+    r.topic = (*doc)["topic"];
+    r.schema = (*doc)["schema"];
+    r.description = doc->value("description", "");
+    r.examples = doc->value("examples", Json::array());
+    r.owner = std::string("module:") + f.module;
+    if (doc->contains("compatibility")) {
+      auto mode = bus::parse_compat_mode((*doc)["compatibility"].get<std::string>());
+      if (!mode.ok()) return Status::internal(where + ": " + mode.status().message());
+      r.compatibility = *mode;
+    }
+    auto res = schemas_->register_schema(r);
+    if (!res.ok()) {
+      Status s(res.status().code() == "VERSION_CONFLICT" ? ErrorCode::kVersionConflict : ErrorCode::kInternalError,
+               where + ": " + res.status().message(), res.status().details());
+      return s;
+    }
+  }
+  return {};
+}
+
+Status Node::publish_tool_changes() {
+  // One row per module served here: a digest of its tools' names, versions and
+  // schemas. The rows and the events change in one transaction (the outbox).
+  ANARQ_RETURN_IF_ERROR(db_->migrate("node_tools", {{1, "served tools per module",
+      "CREATE TABLE node_tool_state (module TEXT PRIMARY KEY, digest TEXT NOT NULL, tools TEXT NOT NULL)"}}));
+  std::map<std::string, std::pair<std::string, Json>> now;  // module -> (digest, names)
+  for (const Tool* t : host_.registry().list(true)) {
+    auto& [digest, names] = now[t->module];
+    if (names.is_null()) names = Json::array();
+    names.push_back(t->name);
+    digest += t->name + "@" + t->version + ":" + dump_compact(t->input_schema) + dump_compact(t->output_schema) + "\n";
+  }
+  for (auto& [m, entry] : now) entry.first = ipld::Cid::v1_sha256(ipld::kCodecRaw, entry.first).to_string();
+  auto rows = db_->query("SELECT module, digest FROM node_tool_state", {});
+  if (!rows.ok()) return rows.status();
+  std::map<std::string, std::string> before;
+  for (const Row& r : rows->rows) before[r.str(0)] = r.str(1);
+  return db_->transaction([&](Tx& tx) -> Status {
+    auto emit = [&](const std::string& module, const char* action, const Json& names) -> Status {
+      bus::EventDraft d;
+      d.topic = "q.tools.registry.updated.v1";
+      d.source = "node";
+      d.actor = {{"squidId", operator_.squid_id}};
+      d.payload = {{"module", module}, {"action", action}, {"capabilities", names},
+                   {"timestamp", format_rfc3339_ms(clock_->now_ms())}};
+      auto p = bus_->publish(tx, d);
+      return p.ok() ? Status() : p.status();
+    };
+    for (const auto& [m, entry] : now) {
+      auto it = before.find(m);
+      if (it != before.end() && it->second == entry.first) continue;
+      ANARQ_RETURN_IF_ERROR(emit(m, it == before.end() ? "ADDED" : "UPDATED", entry.second));
+      auto r = it == before.end()
+          ? tx.exec("INSERT INTO node_tool_state (module, digest, tools) VALUES (?, ?, ?)", {m, entry.first, dump_compact(entry.second)})
+          : tx.exec("UPDATE node_tool_state SET digest = ?, tools = ? WHERE module = ?", {entry.first, dump_compact(entry.second), m});
+      if (!r.ok()) return r.status();
+    }
+    for (const auto& [m, digest] : before) {
+      if (now.count(m)) continue;
+      ANARQ_RETURN_IF_ERROR(emit(m, "REMOVED", Json::array()));
+      auto r = tx.exec("DELETE FROM node_tool_state WHERE module = ?", {m});
+      if (!r.ok()) return r.status();
+    }
+    return {};
+  });
 }
 
 }  // namespace anarq

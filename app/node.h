@@ -14,12 +14,14 @@
 #include "core/metrics.h"
 #include "pipeline/pipeline.h"
 #include "runtime/host.h"
+#include "bus/bus.h"
 #include "crypto/ed25519.h"
 #include "store/content.h"
 #include "store/db.h"
 #include "transport/http_api.h"
 #include "transport/ipfs_http.h"
 #include "transport/mcp.h"
+#include "transport/sse.h"
 
 namespace anarq {
 
@@ -48,6 +50,10 @@ class Node {
   // Null for in-memory nodes (spec generation).
   ContentStore* content() { return content_.get(); }
   const std::string& peer_id() const { return peer_id_; }
+  bus::Bus& bus() { return *bus_; }
+  bus::SchemaRegistry& schemas() { return *schemas_; }
+  // The node's did:key: local transports (CLI, MCP over stdio) act as it.
+  const IdentityRef& operator_identity() const { return operator_; }
 
  private:
   Config config_;
@@ -55,9 +61,16 @@ class Node {
   const Clock* clock_;
   Metrics metrics_;
   std::unique_ptr<Db> db_;
+  std::unique_ptr<crypto::Ed25519KeyPair> node_key_;
+  IdentityRef operator_;
+  std::unique_ptr<bus::SchemaRegistry> schemas_;
+  std::unique_ptr<bus::Bus> bus_;
+  std::unique_ptr<EventStreamHttp> events_http_;
   std::unique_ptr<ContentStore> content_;
   std::unique_ptr<IpfsHttp> ipfs_http_;
   std::string peer_id_;
+  Status register_event_schemas();
+  Status publish_tool_changes();
   ModuleHost host_;
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<McpServer> mcp_;

@@ -6,7 +6,7 @@
 #include "app/node.h"
 #include "core/json.h"
 #include "core/log.h"
-#include "pipeline/schema_validator.h"
+#include "core/schema_validator.h"
 
 namespace anarq {
 namespace {

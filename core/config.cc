@@ -50,6 +50,7 @@ Status load_env(Config& c, const EnvLookup& env) {
     ANARQ_RETURN_IF_ERROR(parse_int("ANARQ_MAX_CONNECTIONS", v, c.max_connections));
   if (const char* v = env("ANARQ_LOG_LEVEL")) c.log_level = v;
   if (const char* v = env("ANARQ_ALLOWED_ORIGINS")) c.allowed_origins = split_list(v);
+  if (const char* v = env("ANARQ_EVENTS_RETENTION")) c.events_retention = v;
   if (const char* v = env("ANARQ_KUBO_RPC_REMOTE")) {
     std::string b = v;
     if (b != "0" && b != "1" && b != "true" && b != "false")

@@ -25,6 +25,9 @@ struct Config {
   std::string log_level = "info";           // ANARQ_LOG_LEVEL: trace|debug|info|warn|error|off
   std::vector<std::string> allowed_origins; // ANARQ_ALLOWED_ORIGINS: extra Origins for /mcp
   bool kubo_rpc_remote = false;             // ANARQ_KUBO_RPC_REMOTE=1: serve /api/v0 beyond loopback
+  // ANARQ_EVENTS_RETENTION: event log retention, first matching rule wins:
+  // "q.qchat.>=7d/64MiB;>=30d/1GiB" (pattern=age/size; 0 = no limit).
+  std::string events_retention = ">=30d/1GiB";
 
   // Checks ranges; VALIDATION_ERROR naming the offending setting.
   Status validate() const;

@@ -5,7 +5,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "pipeline/pipeline.h"
-#include "pipeline/schema_validator.h"
+#include "core/schema_validator.h"
 
 namespace anarq {
 namespace {

@@ -16,6 +16,10 @@ namespace anarq {
 class ModuleHost;
 class Metrics;
 class ContentStore;
+namespace bus {
+class Bus;
+class SchemaRegistry;
+}  // namespace bus
 
 // What a module may hold on to for its lifetime (owned by the host, outlives it).
 struct ModuleEnv {
@@ -24,7 +28,19 @@ struct ModuleEnv {
   Db* db = nullptr;
   ContentStore* content = nullptr;  // immutable records and files (store/content.h)
   const ModuleHost* host = nullptr;
+  bus::Bus* bus = nullptr;               // events: publish inside your transaction (bus/bus.h)
+  bus::SchemaRegistry* schemas = nullptr;  // event schemas and upcasters (bus/schema_registry.h)
 };
+
+// A module's event schemas, modules/<m>/events/*.event.json, embedded in the
+// binary at build time and registered by the node at start-up:
+//   {"topic", "description", "compatibility"?, "schema", "examples"?}
+struct EventSchemaFile {
+  const char* module;
+  const char* file;
+  const char* text;
+};
+const std::vector<EventSchemaFile>& embedded_event_schemas();
 
 class Module {
  public:

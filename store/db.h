@@ -57,6 +57,11 @@ class Tx {
   // Runs a statement; returns the number of rows changed.
   virtual Result<int64_t> exec(const std::string& sql, const std::vector<Value>& params = {}) = 0;
   virtual Result<Rows> query(const std::string& sql, const std::vector<Value>& params = {}) = 0;
+  // Runs fn after this transaction has committed durably, in registration
+  // order, on the committing thread; dropped when it rolls back (the
+  // transactional outbox wakes its dispatcher this way). fn must not throw or
+  // open a transaction of its own.
+  virtual void after_commit(std::function<void()> fn) = 0;
 };
 
 struct Migration {

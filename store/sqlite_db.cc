@@ -21,9 +21,12 @@ class SqliteTx final : public Tx {
   explicit SqliteTx(SqliteDb& db) : db_(db) {}
   Result<int64_t> exec(const std::string& sql, const std::vector<Value>& params) override;
   Result<Rows> query(const std::string& sql, const std::vector<Value>& params) override;
+  void after_commit(std::function<void()> fn) override { on_commit_.push_back(std::move(fn)); }
+  std::vector<std::function<void()>>& on_commit() { return on_commit_; }
 
  private:
   SqliteDb& db_;
+  std::vector<std::function<void()>> on_commit_;
 };
 
 Status db_error(const std::string& what, const std::exception& e) {
@@ -45,8 +48,16 @@ class SqliteDb final : public Db {
   }
 
   Status transaction(const std::function<Status(Tx&)>& fn) override {
-    std::lock_guard lock(mu_);
-    return transaction_locked(fn);
+    std::vector<std::function<void()>> hooks;
+    Status s;
+    {
+      std::lock_guard lock(mu_);
+      s = transaction_locked(fn, &hooks);
+    }
+    // Outside the lock: a hook may read the database (never write it).
+    if (s.ok())
+      for (auto& h : hooks) h();
+    return s;
   }
 
   Result<Rows> query(const std::string& sql, const std::vector<Value>& params) override {
@@ -109,13 +120,15 @@ class SqliteDb final : public Db {
   }
 
  private:
-  Status transaction_locked(const std::function<Status(Tx&)>& fn) {
+  Status transaction_locked(const std::function<Status(Tx&)>& fn,
+                            std::vector<std::function<void()>>* hooks = nullptr) {
     try {
       SQLite::Transaction txn(conn_);  // rolls back in its destructor unless committed
       SqliteTx tx(*this);
       Status s = fn(tx);
       if (!s.ok()) return s;
       txn.commit();
+      if (hooks) *hooks = std::move(tx.on_commit());
       return {};
     } catch (const SQLite::Exception& e) {
       return db_error("transaction failed", e);

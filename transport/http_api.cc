@@ -10,6 +10,7 @@
 #include "transport/ipfs_http.h"
 #include "transport/mcp.h"
 #include "transport/specs.h"
+#include "transport/sse.h"
 
 #ifndef ANARQ_VERSION
 #define ANARQ_VERSION "0.0.0"
@@ -43,14 +44,15 @@ HttpResponse json_response(int status, const Json& body) {
 }  // namespace
 
 Result<std::unique_ptr<HttpApi>> HttpApi::create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp, Db& db,
-                                                 IpfsHttp* ipfs) {
+                                                 IpfsHttp* ipfs, EventStreamHttp* events) {
   auto router = Router::build(pipeline.registry());
   if (!router.ok()) return router.status();
-  return std::unique_ptr<HttpApi>(new HttpApi(pipeline, host, mcp, db, std::move(*router), ipfs));
+  return std::unique_ptr<HttpApi>(new HttpApi(pipeline, host, mcp, db, std::move(*router), ipfs, events));
 }
 
-HttpApi::HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs)
-    : pipeline_(p), host_(h), mcp_(m), db_(db), router_(std::move(r)), ipfs_(ipfs) {
+HttpApi::HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs,
+                 EventStreamHttp* events)
+    : pipeline_(p), host_(h), mcp_(m), db_(db), router_(std::move(r)), ipfs_(ipfs), events_(events) {
   openapi_ = openapi_document(p.registry(), "", ANARQ_VERSION).dump(2);
 }
 
@@ -95,6 +97,7 @@ HttpResponse HttpApi::handle(HttpRequest& request) {
   if (request.method == "HEAD") {
     r.body.clear();
     r.stream = nullptr;
+    r.live = nullptr;
   }
   record(r.status, static_cast<double>(clock.mono_ns() - start) / 1e6);
   return r;
@@ -193,6 +196,13 @@ HttpResponse HttpApi::route(HttpRequest& req) {
     return r;
   }
 
+  if (events_ && EventStreamHttp::owns(path)) {
+    auto r = events_->handle(req, query);
+    if (r.ok()) return std::move(*r);
+    HttpResponse e = envelope_error(r.status(), uuid_v7(pipeline_.clock()));
+    if (r.status().code() == "METHOD_NOT_ALLOWED") e.headers.emplace_back("allow", "GET, HEAD");
+    return e;
+  }
   if (ipfs_ && IpfsHttp::owns(path)) {
     std::string rid = uuid_v7(pipeline_.clock());
     auto it = req.headers.find("x-request-id");

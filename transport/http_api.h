@@ -19,18 +19,19 @@ class ModuleHost;
 class McpServer;
 class Db;
 class IpfsHttp;
+class EventStreamHttp;
 
 class HttpApi {
  public:
-  // `ipfs` may be null (no content surface).
+  // `ipfs` and `events` may be null (no content surface, no event stream).
   static Result<std::unique_ptr<HttpApi>> create(Pipeline& pipeline, const ModuleHost& host, McpServer& mcp, Db& db,
-                                                 IpfsHttp* ipfs = nullptr);
+                                                 IpfsHttp* ipfs = nullptr, EventStreamHttp* events = nullptr);
   HttpResponse handle(HttpRequest& request);
   // For errors the transport detects before routing (400, 408, 413, 431, 503).
   HttpResponse transport_error(int status, const std::string& reason);
 
  private:
-  HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs);
+  HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs, EventStreamHttp* events);
   HttpResponse route(HttpRequest& request);
   HttpResponse health();
   HttpResponse envelope_error(const Status& s, const std::string& request_id);
@@ -42,6 +43,7 @@ class HttpApi {
   Db& db_;
   Router router_;
   IpfsHttp* ipfs_;
+  EventStreamHttp* events_;
   std::string openapi_;  // built once: the registry does not change after start-up
 
   std::string render_http_metrics() const;

@@ -26,6 +26,14 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// Wakes a connection writing a LiveStream: the source's waker (any thread)
+// posts a cancel of the timer the writer waits on.
+struct LiveWake {
+  explicit LiveWake(net::any_io_executor ex) : timer(ex) {}
+  net::steady_timer timer;
+  std::atomic<bool> pending{false};
+};
+
 struct Connection {
   explicit Connection(tcp::socket s) : socket(std::move(s)), watchdog(socket.get_executor()) {}
 
@@ -47,6 +55,7 @@ struct Connection {
   std::string out;          // response head, reused across keep-alive requests
   std::string remote_addr;  // resolved once per connection
   bool busy = false;  // a request is being read or answered; touched on the strand only
+  std::shared_ptr<LiveWake> live;  // set while a LiveStream is being written
 };
 
 std::string lower(std::string_view s) {
@@ -98,7 +107,7 @@ struct HttpServer::Impl {
     auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
     out.append(reason.data(), reason.size());
     out += "\r\nServer: anarq\r\n";
-    if (!r.body.empty() || r.stream) {
+    if (!r.body.empty() || r.stream || r.live) {
       out += "Content-Type: ";
       out += r.content_type;
       out += "\r\n";
@@ -110,6 +119,10 @@ struct HttpServer::Impl {
       out += ": ";
       out += v;
       out += "\r\n";
+    }
+    if (r.live) {
+      co_await write_live(c, r, version);
+      co_return;
     }
     if (r.stream) {
       co_await write_stream(c, r, keep_alive, version);
@@ -170,6 +183,67 @@ struct HttpServer::Impl {
         log::error("response stream length mismatch", {{"declared", r.stream_length}, {"sent", sent}});
       c.timed_out = true;  // close the connection after this response
     }
+  }
+
+  // A Server-Sent Events stream: chunked (close-delimited for HTTP/1.0), polled
+  // whenever the source wakes us, a heartbeat comment when idle, ended by the
+  // source, a failed write (the client left) or the drain. The connection
+  // closes afterwards.
+  net::awaitable<void> write_live(Connection& c, const HttpResponse& r, unsigned version) {
+    const bool chunked = version != 10;
+    std::string& out = c.out;
+    out += chunked ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
+    beast::error_code ec;
+    co_await net::async_write(c.socket, net::buffer(out), net::redirect_error(net::use_awaitable, ec));
+    auto wake = std::make_shared<LiveWake>(c.socket.get_executor());
+    c.live = wake;
+    r.live->set_waker([weak = std::weak_ptr<LiveWake>(wake), ex = c.socket.get_executor()] {
+      auto w = weak.lock();
+      if (!w || w->pending.exchange(true)) return;
+      net::post(ex, [weak] {
+        if (auto w2 = weak.lock()) w2->timer.cancel();
+      });
+    });
+    auto send = [&](const std::string& piece) -> net::awaitable<void> {
+      c.set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
+      if (chunked) {
+        char size_line[32];
+        int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+        std::array<net::const_buffer, 3> b{net::buffer(size_line, static_cast<size_t>(n)), net::buffer(piece),
+                                           net::buffer("\r\n", 2)};
+        co_await net::async_write(c.socket, b, net::redirect_error(net::use_awaitable, ec));
+      } else {
+        co_await net::async_write(c.socket, net::buffer(piece), net::redirect_error(net::use_awaitable, ec));
+      }
+      c.deadline = std::chrono::steady_clock::time_point::max();  // idle waiting is not a timeout
+    };
+    std::string chunk;
+    const auto heartbeat = std::chrono::milliseconds(std::max(100, r.live->heartbeat_ms));
+    while (!ec && !draining && !c.timed_out) {
+      wake->pending.store(false);
+      chunk.clear();
+      Result<bool> more = r.live->poll(chunk);
+      if (!more.ok()) {
+        log::warn("event stream failed", {{"error", more.status().message()}});
+        break;
+      }
+      if (!chunk.empty()) co_await send(chunk);
+      if (ec || !*more) break;
+      if (wake->pending.load() || draining) continue;
+      wake->timer.expires_after(heartbeat);
+      beast::error_code wait_ec;
+      co_await wake->timer.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
+      if (!wait_ec && !draining) {
+        // Idle: a comment line keeps proxies from closing the stream and tells us when the client left.
+        co_await send(": keep-alive\n\n");
+      }
+    }
+    c.live.reset();
+    if (chunked && !ec) {
+      c.set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
+      co_await net::async_write(c.socket, net::buffer("0\r\n\r\n", 5), net::redirect_error(net::use_awaitable, ec));
+    }
+    c.timed_out = true;  // close after the stream
   }
 
   net::awaitable<void> reject(Connection& c, int status, const std::string& why) {
@@ -339,8 +413,12 @@ struct HttpServer::Impl {
         beast::error_code e;
         wp->acceptor.close(e);
         // Connections waiting for a request close now; busy ones finish first.
-        for (auto& weak : wp->live)
-          if (auto conn = weak.lock(); conn && !conn->busy) conn->socket.cancel(e);
+        for (auto& weak : wp->live) {
+          auto conn = weak.lock();
+          if (!conn) continue;
+          if (!conn->busy) conn->socket.cancel(e);
+          else if (conn->live) conn->live->timer.cancel();  // event streams end at the drain
+        }
       });
     }
     // A connection ending after this check posts its cancel behind us, on this thread.

@@ -244,6 +244,7 @@ Json McpServer::tools_call(Dispatch& d) {
   call.input = args;
   call.request_bytes = dump_compact(args).size();
   call.ctx = pipeline_.new_context(Transport::kMcp, d.headers ? *d.headers : std::map<std::string, std::string>{});
+  if (!d.http && stdio_identity_) call.ctx.identity = stdio_identity_;
   Result<Reply> r = pipeline_.execute(call);
   Json result;
   if (r.ok()) {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "runtime/context.h"
 #include "core/status.h"
 
 namespace anarq {
@@ -64,6 +65,10 @@ class McpServer {
 
   size_t session_count() const;
 
+  // stdio is the operator's own pipe (the process holds the data dir, hence
+  // the node key): its calls act as this identity. HTTP calls never do.
+  void set_stdio_identity(IdentityRef identity) { stdio_identity_ = std::move(identity); }
+
   // Limits.
   static constexpr size_t kMaxSessions = 10'000;
   static constexpr int64_t kSessionIdleMs = 60 * 60 * 1000;
@@ -90,6 +95,7 @@ class McpServer {
   };
   mutable std::mutex mu_;
   std::map<std::string, Session> sessions_;
+  std::optional<IdentityRef> stdio_identity_;
 };
 
 // JSON-RPC error codes used here.

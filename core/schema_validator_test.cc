@@ -1,4 +1,4 @@
-#include "pipeline/schema_validator.h"
+#include "core/schema_validator.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The only translation unit that includes valijson (it costs ~13 s to compile).
-#include "pipeline/schema_validator.h"
+#include "core/schema_validator.h"
 
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
