@@ -9,10 +9,11 @@
 
 #include "app/node.h"
 #include "core/json.h"
-#include "pipeline/schema_validator.h"
+#include "core/schema_validator.h"
 #include "runtime/module.h"
 #include "tests/test_node.h"
 #include "transport/specs.h"
+#include "bus/catalog.h"
 
 namespace anarq::test {
 namespace {
@@ -73,6 +74,45 @@ TEST_F(ContractTest, CommittedArtifactsAreFresh) {
         << "modules/" << name << "/openapi.yaml is stale: run `anarq spec write` (see README)";
     EXPECT_EQ(read_file(dir / "mcp.json"), want_mcp)
         << "modules/" << name << "/mcp.json is stale: run `anarq spec write` (see README)";
+  }
+}
+
+TEST_F(ContractTest, EventCataloguesAreFresh) {
+  std::filesystem::path root = ANARQ_SOURCE_DIR;
+  for (const auto& name : ModuleCatalog::instance().names()) {
+    SCOPED_TRACE(name);
+    auto dir = root / "modules" / name / "events";
+    bool has_files = false;
+    if (std::filesystem::exists(dir))
+      for (const auto& e : std::filesystem::directory_iterator(dir))
+        has_files |= e.path().string().size() > 11 && e.path().string().ends_with(".event.json");
+    if (!has_files) {
+      EXPECT_FALSE(std::filesystem::exists(dir / "catalog.md")) << "a catalogue without event files";
+      continue;
+    }
+    auto want = bus::event_catalog(node_->schemas(), name);
+    ASSERT_TRUE(want.ok()) << want.status().to_string();
+    EXPECT_EQ(read_file(dir / "catalog.md"), *want)
+        << "modules/" << name << "/events/catalog.md is stale: run `anarq spec write` (see README)";
+  }
+}
+
+TEST_F(ContractTest, EveryEmbeddedEventSchemaIsRegisteredWithValidExamples) {
+  const auto& files = embedded_event_schemas();
+  ASSERT_FALSE(files.empty());
+  for (const auto& f : files) {
+    SCOPED_TRACE(std::string(f.module) + "/" + f.file);
+    auto doc = Json::parse(f.text);
+    std::string topic = doc["topic"];
+    EXPECT_TRUE(std::string(f.file).ends_with(".event.json"));
+    auto info = node_->schemas().topic(topic);
+    ASSERT_TRUE(info.ok()) << info.status().to_string();
+    EXPECT_EQ(info->owner, std::string("module:") + f.module);
+    EXPECT_FALSE(info->description.empty());
+    auto schema = SchemaValidator::compile(doc["schema"]);
+    ASSERT_TRUE(schema.ok());
+    ASSERT_TRUE(doc.contains("examples") && !doc["examples"].empty()) << "every topic documents an example";
+    for (const auto& ex : doc["examples"]) EXPECT_TRUE((*schema)->validate(ex).empty());
   }
 }
 
