@@ -50,6 +50,7 @@ class Node {
   // Null for in-memory nodes (spec generation).
   ContentStore* content() { return content_.get(); }
   const std::string& peer_id() const { return peer_id_; }
+  Db& db() { return *db_; }
   bus::Bus& bus() { return *bus_; }
   bus::SchemaRegistry& schemas() { return *schemas_; }
   // The node's did:key: local transports (CLI, MCP over stdio) act as it.
