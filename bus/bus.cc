@@ -146,7 +146,7 @@ Result<uint64_t> Bus::add_listener(std::function<void()> fn) {
 }
 
 void Bus::remove_listener(uint64_t id) {
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(mu_);  // the dispatcher calls listeners under mu_: none is running after this
   listeners_.erase(id);
 }
 
@@ -175,44 +175,53 @@ void Bus::dispatch() {
     return;
   }
   int64_t previous = head_.exchange(*last, std::memory_order_acq_rel);
-  std::vector<std::function<void()>> listeners;
   std::vector<std::shared_ptr<Live>> live;
   {
     std::lock_guard lock(mu_);
-    for (const auto& [id, fn] : listeners_) listeners.push_back(fn);
     for (const auto& [id, l] : live_) live.push_back(l);
   }
-  if (*last != previous)
-    for (auto& fn : listeners) fn();
+  if (*last != previous) {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, fn] : listeners_) fn();  // only the ones still registered
+  }
 
+  // One scan of the log from the furthest-behind subscriber serves them all:
+  // each event goes to every subscriber that has not seen it and matches.
   std::lock_guard deliver(deliver_mu_);
-  for (auto& l : live) {
-    while (l->cursor < *last) {
-      {
-        std::lock_guard lock(mu_);  // unsubscribed meanwhile: stop delivering
-        bool still = false;
-        for (const auto& [id, x] : live_) still |= x == l;
-        if (!still) break;
-      }
-      ReadFilter f;
-      f.pattern = l->pattern;
-      f.after_seq = l->cursor;
-      f.until_seq = *last;
-      auto page = log_.read(f, kDispatchBatch);
-      if (!page.ok()) {
-        log::warn("event dispatch: read failed", {{"error", page.status().message()}});
-        return;
-      }
-      for (const auto& e : page->events) {
+  int64_t from = *last;
+  for (const auto& l : live) from = std::min(from, l->cursor);
+  while (from < *last && !live.empty()) {
+    ReadFilter f;
+    f.after_seq = from;
+    f.until_seq = *last;
+    auto page = log_.read(f, kDispatchBatch);
+    if (!page.ok()) {
+      log::warn("event dispatch: read failed", {{"error", page.status().message()}});
+      return;
+    }
+    {
+      std::lock_guard lock(mu_);  // unsubscribed meanwhile: deliver no more to it
+      std::erase_if(live, [this](const std::shared_ptr<Live>& l) {
+        for (const auto& [id, x] : live_)
+          if (x == l) return false;
+        return true;
+      });
+    }
+    for (const auto& e : page->events) {
+      for (auto& l : live) {
+        if (e.seq <= l->cursor) continue;
+        l->cursor = e.seq;
+        if (!subject_matches(l->pattern, e.topic)) continue;
         try {
           l->fn(e);
         } catch (const std::exception& ex) {
           log::error("live event handler threw", {{"topic", e.topic}, {"seq", e.seq}, {"error", ex.what()}});
         }
       }
-      l->cursor = page->more ? page->cursor : *last;
     }
+    from = page->more ? page->cursor : *last;
   }
+  for (auto& l : live) l->cursor = std::max(l->cursor, *last);
 }
 
 Result<std::optional<std::pair<Json, std::string>>> Bus::view(const StoredEvent& e, const std::vector<int>& accept) {

@@ -95,7 +95,8 @@ class Bus {
   Result<Subscription> subscribe(const std::string& pattern, int64_t after_seq, LiveHandler fn);
 
   // Wake-ups for readers that pull from the log (SSE): fn runs on the
-  // dispatcher thread after new events commit, and must only signal.
+  // dispatcher thread after new events commit, and must only signal. Once
+  // remove_listener returns, fn is not running and will not run again.
   Result<uint64_t> add_listener(std::function<void()> fn);
   void remove_listener(uint64_t id);
 
@@ -136,7 +137,7 @@ class Bus {
 
   std::atomic<int64_t> head_{0};
   std::mutex deliver_mu_;  // held while live handlers run: unsubscribe waits for it
-  std::mutex mu_;          // guards the maps, wake_ and stop_
+  std::mutex mu_;          // guards the maps, wake_ and stop_; held while listeners run
   std::condition_variable cv_;
   bool wake_ = false;
   bool stop_ = false;

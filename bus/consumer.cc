@@ -10,7 +10,7 @@ namespace {
 
 const char* kConsumerColumns =
     "name, pattern, owner, accept, ack_wait_ms, max_ack_pending, max_deliver, delivered_seq, ack_floor,"
-    " terminated, created_ms";
+    " terminated, created_ms, deliver, start_seq, start_time_ms";
 
 ConsumerInfo to_info(const Row& r) {
   ConsumerInfo i;
@@ -27,6 +27,9 @@ ConsumerInfo to_info(const Row& r) {
   i.ack_floor = r.i64(8);
   i.terminated = r.i64(9);
   i.created_ms = r.i64(10);
+  i.config.deliver = r.str(11);
+  i.config.start_seq = r.i64(12);
+  i.config.start_time_ms = r.i64(13);
   return i;
 }
 
@@ -72,8 +75,8 @@ Result<ConsumerInfo> DurableConsumers::load(const std::string& name) {
 
 Result<ConsumerInfo> DurableConsumers::ensure(const ConsumerConfig& c) {
   ANARQ_RETURN_IF_ERROR(validate_consumer_name(c.name));
-  ANARQ_RETURN_IF_ERROR(validate_subject_pattern(c.pattern));
-  if (c.deliver != "all" && c.deliver != "new" && c.deliver != "seq" && c.deliver != "time")
+  if (!c.pattern.empty()) ANARQ_RETURN_IF_ERROR(validate_subject_pattern(c.pattern));
+  if (!c.deliver.empty() && c.deliver != "all" && c.deliver != "new" && c.deliver != "seq" && c.deliver != "time")
     return Status::validation("deliver must be all, new, seq or time");
   if (c.ack_wait_ms < 100 || c.ack_wait_ms > kMaxAckWaitMs)
     return Status::validation("ackWaitMs must be between 100 and " + std::to_string(kMaxAckWaitMs));
@@ -91,7 +94,16 @@ Result<ConsumerInfo> DurableConsumers::ensure(const ConsumerConfig& c) {
   auto existing = load(c.name);
   if (existing.ok()) {
     ANARQ_RETURN_IF_ERROR(check_owner(*existing, c.owner));
-    if (existing->config.pattern != c.pattern || existing->config.accept != accept)
+    const ConsumerConfig& e = existing->config;
+    bool other_start = !c.deliver.empty() &&
+                       (c.deliver != e.deliver || (c.deliver == "seq" && c.start_seq != e.start_seq) ||
+                        (c.deliver == "time" && c.start_time_ms != e.start_time_ms));
+    if (other_start)
+      return Status(ErrorCode::kVersionConflict,
+                    "consumer '" + c.name + "' exists with another start (deliver=" + e.deliver + ")",
+                    Json{{"deliver", e.deliver}, {"startSeq", e.start_seq}})
+          .with_suggestion("leave deliver out to reuse it, or use another name");
+    if ((!c.pattern.empty() && e.pattern != c.pattern) || (!accept.empty() && e.accept != accept))
       return Status(ErrorCode::kVersionConflict,
                     "consumer '" + c.name + "' exists with subject " + existing->config.pattern +
                         " and other accepted versions",
@@ -105,25 +117,28 @@ Result<ConsumerInfo> DurableConsumers::ensure(const ConsumerConfig& c) {
   if (count->rows[0].i64(0) >= static_cast<int64_t>(kMaxConsumers))
     return Status(ErrorCode::kRateLimitExceeded, "this node holds its maximum of " + std::to_string(kMaxConsumers) +
                                                      " durable consumers");
+  std::string pattern = c.pattern.empty() ? ">" : c.pattern;
+  std::string deliver = c.deliver.empty() ? "all" : c.deliver;
   int64_t start = 0;
-  if (c.deliver == "new") {
+  if (deliver == "new") {
     auto last = log_.last_seq();
     if (!last.ok()) return last.status();
     start = *last;
-  } else if (c.deliver == "seq") {
+  } else if (deliver == "seq") {
     start = std::max<int64_t>(0, c.start_seq - 1);
-  } else if (c.deliver == "time") {
+  } else if (deliver == "time") {
     auto s = log_.seq_before_time(c.start_time_ms);
     if (!s.ok()) return s.status();
     start = *s;
   }
   int64_t now = clock_.now_ms();
   Status s = db_.transaction([&](Tx& tx) -> Status {
-    auto r = tx.exec("INSERT INTO bus_consumers (name, stream, pattern, owner, accept, ack_wait_ms, max_ack_pending,"
-                     " max_deliver, delivered_seq, ack_floor, terminated, created_ms)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-                     {c.name, std::string(kStreamName), c.pattern, c.owner, Json(accept).dump(), c.ack_wait_ms,
-                      int64_t{c.max_ack_pending}, int64_t{c.max_deliver}, start, start, now});
+    auto r = tx.exec("INSERT INTO bus_consumers (name, stream, pattern, owner, accept, deliver, start_seq, start_time_ms,"
+                     " ack_wait_ms, max_ack_pending, max_deliver, delivered_seq, ack_floor, terminated, created_ms)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                     {c.name, std::string(kStreamName), pattern, c.owner, Json(accept).dump(), deliver, c.start_seq,
+                      c.start_time_ms, c.ack_wait_ms, int64_t{c.max_ack_pending}, int64_t{c.max_deliver}, start, start,
+                      now});
     return r.ok() ? Status() : r.status();
   });
   if (!s.ok()) return s;

@@ -39,6 +39,8 @@ inline constexpr size_t kMaxConsumers = 1000;
 
 struct ConsumerConfig {
   std::string name;              // [A-Za-z0-9_-]{1,64}
+  // Empty pattern or deliver = unspecified: the defaults (">", "all") when
+  // the consumer is created, whatever it has when it is reused.
   std::string pattern = ">";     // subject pattern
   std::string deliver = "all";   // all | new | seq | time
   int64_t start_seq = 0;         // deliver=seq: first sequence delivered
@@ -78,7 +80,7 @@ class DurableConsumers {
 
   // Creates the consumer, or returns it when one with the same name and the
   // same pattern, start and accepted versions exists (VERSION_CONFLICT when
-  // they differ; QONSENT_DENIED when another identity owns it).
+  // one that was given differs; QONSENT_DENIED when another identity owns it).
   Result<ConsumerInfo> ensure(const ConsumerConfig& config);
   Result<ConsumerInfo> info(const std::string& name);
   Result<std::vector<ConsumerInfo>> list();

@@ -155,7 +155,8 @@ std::vector<Migration> EventLog::migrations() {
        "CREATE INDEX bus_events_topic ON bus_events (topic, seq);"
        "CREATE INDEX bus_events_time ON bus_events (time_ms);"
        "CREATE TABLE bus_consumers (name TEXT PRIMARY KEY, stream TEXT NOT NULL, pattern TEXT NOT NULL,"
-       " owner TEXT NOT NULL, accept TEXT NOT NULL, ack_wait_ms BIGINT NOT NULL, max_ack_pending INTEGER NOT NULL,"
+       " owner TEXT NOT NULL, accept TEXT NOT NULL, deliver TEXT NOT NULL, start_seq BIGINT NOT NULL,"
+       " start_time_ms BIGINT NOT NULL, ack_wait_ms BIGINT NOT NULL, max_ack_pending INTEGER NOT NULL,"
        " max_deliver INTEGER NOT NULL, delivered_seq BIGINT NOT NULL, ack_floor BIGINT NOT NULL,"
        " terminated BIGINT NOT NULL, created_ms BIGINT NOT NULL);"
        "CREATE TABLE bus_pending (consumer TEXT NOT NULL, seq BIGINT NOT NULL, delivered_ms BIGINT NOT NULL,"
@@ -199,7 +200,7 @@ Result<ReadPage> EventLog::read(const ReadFilter& f, size_t limit, size_t max_sc
       params.emplace_back(f.until_seq);
     }
     sql += " ORDER BY seq LIMIT ?";
-    size_t batch = wild ? kScanBatch : limit - page.events.size() + 1;
+    size_t batch = wild ? std::min(kScanBatch, std::max<size_t>(1, max_scan - scanned)) : limit - page.events.size() + 1;
     params.emplace_back(static_cast<int64_t>(batch));
     auto rows = db_.query(sql, params);
     if (!rows.ok()) return rows.status();
@@ -234,7 +235,7 @@ Result<ReadPage> EventLog::read_back(const ReadFilter& f, int64_t before_seq, si
     params.emplace_back(page.cursor);
     params.emplace_back(f.after_seq);
     sql += " ORDER BY seq DESC LIMIT ?";
-    size_t batch = wild ? kScanBatch : limit - page.events.size() + 1;
+    size_t batch = wild ? std::min(kScanBatch, std::max<size_t>(1, max_scan - scanned)) : limit - page.events.size() + 1;
     params.emplace_back(static_cast<int64_t>(batch));
     auto rows = db_.query(sql, params);
     if (!rows.ok()) return rows.status();

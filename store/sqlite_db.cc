@@ -18,7 +18,7 @@ class SqliteDb;
 
 class SqliteTx final : public Tx {
  public:
-  explicit SqliteTx(SqliteDb& db) : db_(db) {}
+  explicit SqliteTx(SqliteDb& db, bool reader = false) : db_(db), reader_(reader) {}
   Result<int64_t> exec(const std::string& sql, const std::vector<Value>& params) override;
   Result<Rows> query(const std::string& sql, const std::vector<Value>& params) override;
   void after_commit(std::function<void()> fn) override { on_commit_.push_back(std::move(fn)); }
@@ -26,6 +26,7 @@ class SqliteTx final : public Tx {
 
  private:
   SqliteDb& db_;
+  bool reader_;  // statements on the read-only connection
   std::vector<std::function<void()>> on_commit_;
 };
 
@@ -45,6 +46,16 @@ class SqliteDb final : public Db {
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,"
         " PRIMARY KEY (module, version))");
+    // Reads outside transactions go to a second, read-only connection: under
+    // WAL they see every committed transaction and do not wait for a writer's
+    // commit (fsync) to finish. An in-memory database is private to its
+    // connection, so it keeps one.
+    if (path != ":memory:" && path.rfind("file::memory:", 0) != 0) {
+      reader_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_FULLMUTEX);
+      reader_->setBusyTimeout(5000);
+      reader_->exec("PRAGMA synchronous=FULL");  // per connection: keep PRAGMA answers the same on both
+      reader_->exec("PRAGMA foreign_keys=ON");
+    }
   }
 
   Status transaction(const std::function<Status(Tx&)>& fn) override {
@@ -61,6 +72,11 @@ class SqliteDb final : public Db {
   }
 
   Result<Rows> query(const std::string& sql, const std::vector<Value>& params) override {
+    if (reader_) {
+      std::lock_guard lock(read_mu_);
+      SqliteTx tx(*this, /*reader=*/true);
+      return tx.query(sql, params);
+    }
     std::lock_guard lock(mu_);
     return query_locked(sql, params);
   }
@@ -107,12 +123,13 @@ class SqliteDb final : public Db {
 
   std::string backend() const override { return "sqlite"; }
 
-  // Called with mu_ held.
-  SQLite::Statement& statement(const std::string& sql) {
-    auto it = cache_.find(sql);
-    if (it == cache_.end()) {
-      if (cache_.size() >= kMaxCachedStatements) cache_.clear();
-      it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(conn_, sql)).first;
+  // Called with mu_ held (read_mu_ for the reader).
+  SQLite::Statement& statement(const std::string& sql, bool reader) {
+    auto& cache = reader ? read_cache_ : cache_;
+    auto it = cache.find(sql);
+    if (it == cache.end()) {
+      if (cache.size() >= kMaxCachedStatements) cache.clear();
+      it = cache.emplace(sql, std::make_unique<SQLite::Statement>(reader ? *reader_ : conn_, sql)).first;
     }
     it->second->reset();
     it->second->clearBindings();
@@ -149,6 +166,9 @@ class SqliteDb final : public Db {
   std::mutex mu_;
   SQLite::Database conn_;
   std::map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+  std::mutex read_mu_;
+  std::unique_ptr<SQLite::Database> reader_;
+  std::map<std::string, std::unique_ptr<SQLite::Statement>> read_cache_;
 };
 
 void bind_all(SQLite::Statement& st, const std::vector<Value>& params) {
@@ -170,7 +190,7 @@ void bind_all(SQLite::Statement& st, const std::vector<Value>& params) {
 
 Result<int64_t> SqliteTx::exec(const std::string& sql, const std::vector<Value>& params) {
   try {
-    auto& st = db_.statement(sql);
+    auto& st = db_.statement(sql, reader_);
     bind_all(st, params);
     return static_cast<int64_t>(st.exec());
   } catch (const std::exception& e) {
@@ -180,7 +200,7 @@ Result<int64_t> SqliteTx::exec(const std::string& sql, const std::vector<Value>&
 
 Result<Rows> SqliteTx::query(const std::string& sql, const std::vector<Value>& params) {
   try {
-    auto& st = db_.statement(sql);
+    auto& st = db_.statement(sql, reader_);
     bind_all(st, params);
     Rows out;
     out.columns = std::make_shared<std::vector<std::string>>();

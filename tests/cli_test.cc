@@ -255,5 +255,27 @@ TEST_F(CliEventsTest, UnackedMessagesComeBackAfterARestart) {
   EXPECT_EQ(second["data"]["messages"][0]["deliveries"], 2);
 }
 
+TEST_F(CliEventsTest, ToolRegistryChangesAreAnnouncedOnce) {
+  auto updates = [&](const std::string& extra = "") {
+    auto r = run(dd() + extra + " call events.history '{\"subject\":\"q.tools.registry.updated.v1\",\"limit\":1000}'");
+    auto j = parse_json(r.out);
+    std::vector<std::string> out;
+    if (!j.ok()) return out;
+    for (const auto& e : (*j)["data"]["events"])
+      out.push_back(e["event"]["payload"]["module"].get<std::string>() + ":" +
+                    e["event"]["payload"]["action"].get<std::string>());
+    return out;
+  };
+  auto first = updates();
+  EXPECT_THAT(first, ::testing::IsSupersetOf({"events:ADDED", "node:ADDED", "registry:ADDED"}));
+  EXPECT_EQ(updates(), first) << "an unchanged restart announces nothing";
+  auto narrowed = updates(" --modules node,events");
+  ASSERT_EQ(narrowed.size(), first.size() + 1);
+  EXPECT_EQ(narrowed.back(), "registry:REMOVED");
+  auto back = updates();
+  ASSERT_EQ(back.size(), narrowed.size() + 1);
+  EXPECT_EQ(back.back(), "registry:ADDED");
+}
+
 }  // namespace
 }  // namespace anarq::test

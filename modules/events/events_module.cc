@@ -215,9 +215,10 @@ class EventsModule final : public Module {
         {"required", {"consumer"}},
         {"properties",
          {{"consumer", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{1,64}$"}}},
-          {"subject", {{"type", "string"}, {"maxLength", 255}, {"default", ">"}, {"description", kSubjectDescription}}},
-          {"deliver", {{"type", "string"}, {"enum", {"all", "new", "seq", "time"}}, {"default", "all"},
-                       {"description", "where a new consumer starts"}}},
+          {"subject", {{"type", "string"}, {"maxLength", 255},
+                       {"description", std::string(kSubjectDescription) + "; default > for a new consumer, the consumer's own when reused"}}},
+          {"deliver", {{"type", "string"}, {"enum", {"all", "new", "seq", "time"}},
+                       {"description", "where a new consumer starts (default all); given on reuse, it must match"}}},
           {"startSeq", {{"type", "integer"}, {"minimum", 1}}},
           {"startTime", {{"type", "string"}, {"format", "date-time"}}},
           {"accept", {{"type", "array"}, {"maxItems", 32}, {"items", {{"type", "integer"}, {"minimum", 1}}},
@@ -237,12 +238,14 @@ class EventsModule final : public Module {
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> {
       bus::ConsumerConfig c;
       c.name = in["consumer"];
-      c.pattern = in.value("subject", ">");
-      c.deliver = in.value("deliver", "all");
+      c.pattern = in.value("subject", "");  // unspecified: ">" on creation, the consumer's own on reuse
+      c.deliver = in.value("deliver", "");
       c.start_seq = in.value("startSeq", int64_t{0});
       auto start_time = time_param(in, "startTime");
       if (!start_time.ok()) return start_time.status();
       c.start_time_ms = *start_time;
+      if (in.contains("startSeq") && c.deliver != "seq") return Status::validation("startSeq goes with deliver=seq");
+      if (in.contains("startTime") && c.deliver != "time") return Status::validation("startTime goes with deliver=time");
       if (c.deliver == "seq" && !in.contains("startSeq")) return Status::validation("deliver=seq needs startSeq");
       if (c.deliver == "time" && !in.contains("startTime")) return Status::validation("deliver=time needs startTime");
       if (in.contains("accept"))
