@@ -196,11 +196,12 @@ Status Node::publish_tool_changes() {
     digest += t->name + "@" + t->version + ":" + dump_compact(t->input_schema) + dump_compact(t->output_schema) + "\n";
   }
   for (auto& [m, entry] : now) entry.first = ipld::Cid::v1_sha256(ipld::kCodecRaw, entry.first).to_string();
-  auto rows = db_->query("SELECT module, digest FROM node_tool_state", {});
-  if (!rows.ok()) return rows.status();
-  std::map<std::string, std::string> before;
-  for (const Row& r : rows->rows) before[r.str(0)] = r.str(1);
   return db_->transaction([&](Tx& tx) -> Status {
+    // Read inside the transaction: two processes starting at once announce each change once.
+    auto rows = tx.query("SELECT module, digest FROM node_tool_state", {});
+    if (!rows.ok()) return rows.status();
+    std::map<std::string, std::string> before;
+    for (const Row& r : rows->rows) before[r.str(0)] = r.str(1);
     auto emit = [&](const std::string& module, const char* action, const Json& names) -> Status {
       bus::EventDraft d;
       d.topic = "q.tools.registry.updated.v1";

@@ -66,8 +66,7 @@ class Bus {
   // The log's and consumers' tables (module "bus").
   static std::vector<Migration> migrations() { return EventLog::migrations(); }
 
-  // Starts the dispatcher and the retention janitor. Deliveries in flight
-  // before this start are redelivered to durable consumers.
+  // Starts the dispatcher and the retention janitor.
   Status start();
   void stop();
 

@@ -19,6 +19,7 @@
 #include "core/fault.h"
 #include "core/json.h"
 #include "crypto/ed25519.h"
+#include "store/testing.h"
 
 namespace anarq::bus {
 namespace {
@@ -30,22 +31,7 @@ constexpr const char* kOther = "q.test.other.v1";
 constexpr const char* kMail = "q.mail.sent.v1";
 constexpr const char* kCrashDirEnv = "ANARQ_BUS_TEST_CRASH_DIR";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "anarq-bus-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::anarq::testing::TempDir;
 
 Json int_schema(const char* field) {
   return {{"type", "object"}, {"properties", {{field, {{"type", "integer"}}}}}, {"required", {field}}};

@@ -9,26 +9,12 @@
 #include <string>
 
 #include "core/clock.h"
+#include "store/testing.h"
 
 namespace anarq::bus {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "anarq-catalog-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::anarq::testing::TempDir;
 
 // A registry holding the same topics, registered at `now_ms`.
 class Registry {

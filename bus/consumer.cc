@@ -115,8 +115,9 @@ Result<ConsumerInfo> DurableConsumers::ensure(const ConsumerConfig& c) {
   auto count = db_.query("SELECT COUNT(*) FROM bus_consumers", {});
   if (!count.ok()) return count.status();
   if (count->rows[0].i64(0) >= static_cast<int64_t>(kMaxConsumers))
-    return Status(ErrorCode::kRateLimitExceeded, "this node holds its maximum of " + std::to_string(kMaxConsumers) +
-                                                     " durable consumers");
+    return Status::custom("EVENTS_CONSUMER_LIMIT", 422, false,
+                          "this node holds its maximum of " + std::to_string(kMaxConsumers) + " durable consumers")
+        .with_suggestion("delete consumers you no longer use with events.unsubscribe");
   std::string pattern = c.pattern.empty() ? ">" : c.pattern;
   std::string deliver = c.deliver.empty() ? "all" : c.deliver;
   int64_t start = 0;
@@ -185,9 +186,8 @@ Result<std::vector<Message>> DurableConsumers::fetch(const std::string& name, si
   std::vector<int64_t> terminate;                         // seqs given up on
   std::vector<std::pair<int64_t, int>> redelivered;       // (seq, deliveries)
   auto expired = db_.query(
-      "SELECT seq, deliveries FROM bus_pending WHERE consumer = ? AND (delivered_ms <= ? OR delivered_ms < ?)"
-      " ORDER BY seq LIMIT ?",
-      {name, now - cfg.ack_wait_ms, boot_ms_, static_cast<int64_t>(max)});
+      "SELECT seq, deliveries FROM bus_pending WHERE consumer = ? AND delivered_ms <= ? ORDER BY seq LIMIT ?",
+      {name, now - cfg.ack_wait_ms, static_cast<int64_t>(max)});
   if (!expired.ok()) return expired.status();
   for (const Row& r : expired->rows) {
     int64_t seq = r.i64(0);
@@ -221,7 +221,9 @@ Result<std::vector<Message>> DurableConsumers::fetch(const std::string& name, si
   int64_t room = std::min<int64_t>(static_cast<int64_t>(max - out.size()), cfg.max_ack_pending - still_pending);
   int64_t delivered_seq = info->delivered_seq;
   std::vector<int64_t> fresh;
-  while (room > 0) {
+  // One bounded read per fetch: a consumer on a rare subject never holds the
+  // consumers' lock for a scan of the whole log.
+  if (room > 0) {
     ReadFilter f;
     f.pattern = cfg.pattern;
     f.after_seq = delivered_seq;
@@ -240,7 +242,6 @@ Result<std::vector<Message>> DurableConsumers::fetch(const std::string& name, si
       out.push_back(std::move(m));
       --room;
     }
-    if (!page->more) break;
   }
 
   Status s = db_.transaction([&](Tx& tx) -> Status {
@@ -254,7 +255,9 @@ Result<std::vector<Message>> DurableConsumers::fetch(const std::string& name, si
       if (!r.ok()) return r.status();
     }
     for (int64_t seq : fresh) {
-      auto r = tx.exec("INSERT INTO bus_pending (consumer, seq, delivered_ms, deliveries) VALUES (?, ?, ?, 1)",
+      // Another process on the same database may have leased it first: at least once, never a failure.
+      auto r = tx.exec("INSERT INTO bus_pending (consumer, seq, delivered_ms, deliveries) VALUES (?, ?, ?, 1)"
+                       " ON CONFLICT (consumer, seq) DO NOTHING",
                        {name, seq, now});
       if (!r.ok()) return r.status();
     }

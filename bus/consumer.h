@@ -6,12 +6,15 @@
 //   - a consumer has a subject pattern, a start (all | new | a sequence | a
 //     time), the topic versions it accepts, an ack wait and a bound on
 //     unacknowledged messages (max_ack_pending);
-//   - fetch() hands out first the messages whose ack wait expired (or that were
-//     in flight when the node restarted), then new matching messages, never
-//     more than max_ack_pending unacknowledged at once;
+//   - fetch() hands out first the messages whose ack wait expired, then new
+//     matching messages, never more than max_ack_pending unacknowledged at
+//     once; a fetch examines a bounded part of the log (a sparse subject on a
+//     long log takes several fetches to catch up);
 //   - ack() settles messages; the ack floor (everything at or below it is
-//     settled) and the pending set are stored in the state database, so a
-//     restart redelivers exactly what was not acknowledged;
+//     settled) and the pending set (leases with their delivery time) are
+//     stored in the state database, so after a restart, or from another
+//     process on the same database, exactly what was not acknowledged comes
+//     back once its ack wait has passed;
 //   - after max_deliver deliveries a message is terminated (counted, no longer
 //     redelivered), so one poison message cannot stall a consumer forever.
 //
@@ -95,17 +98,12 @@ class DurableConsumers {
   };
   Result<AckResult> ack(const std::string& name, const std::vector<int64_t>& seqs, const std::string& caller);
 
-  // Deliveries made before this instant count as expired (in flight when the
-  // node stopped); set by the bus at start.
-  void set_boot_ms(int64_t ms) { boot_ms_ = ms; }
-
  private:
   Result<ConsumerInfo> load(const std::string& name);
   Db& db_;
   EventLog& log_;
   const Clock& clock_;
   EventView view_;
-  int64_t boot_ms_ = 0;
   std::mutex mu_;
 };
 

@@ -32,7 +32,8 @@ StoredEvent to_event(const Row& r) {
 
 // The literal tokens of a pattern before its first wildcard, as a topic range
 // [lo, hi): "q.qmail.>" -> ["q.qmail.", "q.qmail/"). Empty when the pattern
-// starts with a wildcard.
+// starts with a wildcard. Needs bytewise comparison of `topic` (SQLite's
+// BINARY; on PostgreSQL the column must be COLLATE "C").
 void literal_range(const std::string& pattern, std::string& lo, std::string& hi) {
   size_t end = 0;
   while (end < pattern.size()) {
@@ -184,22 +185,30 @@ Result<int64_t> EventLog::append(Tx& tx, const Json& envelope, int schema_versio
   return s;
 }
 
-Result<ReadPage> EventLog::read(const ReadFilter& f, size_t limit, size_t max_scan) {
+Result<ReadPage> EventLog::scan(const ReadFilter& f, bool backward, int64_t start, size_t limit, size_t max_scan) {
   limit = std::clamp<size_t>(limit, 1, kMaxReadLimit);
   Where w = where_of(f);
   ReadPage page;
-  page.cursor = f.after_seq;
+  page.cursor = start;
   size_t scanned = 0;
   bool wild = has_wildcard(f.pattern);
   for (;;) {
     std::vector<Value> params = w.params;
-    std::string sql = std::string("SELECT ") + kColumns + " FROM bus_events" + w.sql + " AND seq > ?";
-    params.emplace_back(page.cursor);
-    if (f.until_seq > 0) {
-      sql += " AND seq <= ?";
-      params.emplace_back(f.until_seq);
+    std::string sql = std::string("SELECT ") + kColumns + " FROM bus_events" + w.sql;
+    if (backward) {
+      sql += " AND seq < ? AND seq > ? ORDER BY seq DESC LIMIT ?";
+      params.emplace_back(page.cursor);
+      params.emplace_back(f.after_seq);
+    } else {
+      sql += " AND seq > ?";
+      params.emplace_back(page.cursor);
+      if (f.until_seq > 0) {
+        sql += " AND seq <= ?";
+        params.emplace_back(f.until_seq);
+      }
+      sql += " ORDER BY seq LIMIT ?";
     }
-    sql += " ORDER BY seq LIMIT ?";
+    // Exact topics come from the index; wildcards are matched here, a bounded batch at a time.
     size_t batch = wild ? std::min(kScanBatch, std::max<size_t>(1, max_scan - scanned)) : limit - page.events.size() + 1;
     params.emplace_back(static_cast<int64_t>(batch));
     auto rows = db_.query(sql, params);
@@ -222,39 +231,12 @@ Result<ReadPage> EventLog::read(const ReadFilter& f, size_t limit, size_t max_sc
   }
 }
 
+Result<ReadPage> EventLog::read(const ReadFilter& f, size_t limit, size_t max_scan) {
+  return scan(f, /*backward=*/false, f.after_seq, limit, max_scan);
+}
+
 Result<ReadPage> EventLog::read_back(const ReadFilter& f, int64_t before_seq, size_t limit, size_t max_scan) {
-  limit = std::clamp<size_t>(limit, 1, kMaxReadLimit);
-  Where w = where_of(f);
-  ReadPage page;
-  page.cursor = before_seq > 0 ? before_seq : INT64_MAX;
-  size_t scanned = 0;
-  bool wild = has_wildcard(f.pattern);
-  for (;;) {
-    std::vector<Value> params = w.params;
-    std::string sql = std::string("SELECT ") + kColumns + " FROM bus_events" + w.sql + " AND seq < ? AND seq > ?";
-    params.emplace_back(page.cursor);
-    params.emplace_back(f.after_seq);
-    sql += " ORDER BY seq DESC LIMIT ?";
-    size_t batch = wild ? std::min(kScanBatch, std::max<size_t>(1, max_scan - scanned)) : limit - page.events.size() + 1;
-    params.emplace_back(static_cast<int64_t>(batch));
-    auto rows = db_.query(sql, params);
-    if (!rows.ok()) return rows.status();
-    for (const Row& r : rows->rows) {
-      if (page.events.size() == limit) {
-        page.more = true;
-        return page;
-      }
-      StoredEvent e = to_event(r);
-      page.cursor = e.seq;
-      ++scanned;
-      if (!wild || subject_matches(f.pattern, e.topic)) page.events.push_back(std::move(e));
-    }
-    if (rows->size() < batch) return page;
-    if (scanned >= max_scan) {
-      page.more = true;
-      return page;
-    }
-  }
+  return scan(f, /*backward=*/true, before_seq > 0 ? before_seq : INT64_MAX, limit, max_scan);
 }
 
 Result<StoredEvent> EventLog::get(int64_t seq) {
@@ -290,7 +272,7 @@ Result<RetentionReport> EventLog::apply_retention(const std::vector<RetentionRul
   RetentionReport report;
   if (rules.empty()) return report;
   // Topics are few (bounded by the schema registry): group them by the first rule that matches.
-  auto topics = db_.query("SELECT topic, SUM(size) FROM bus_events WHERE stream = ? GROUP BY topic",
+  auto topics = db_.query("SELECT topic, CAST(SUM(size) AS BIGINT) FROM bus_events WHERE stream = ? GROUP BY topic",
                           {std::string(kStreamName)});
   if (!topics.ok()) return topics.status();
   std::vector<std::vector<std::string>> by_rule(rules.size());
@@ -337,7 +319,7 @@ Result<RetentionReport> EventLog::apply_retention(const std::vector<RetentionRul
       for (size_t from = 0; from < ts.size(); from += kInChunk) {
         std::vector<Value> params{std::string(kStreamName)};
         std::string list = in_list(ts, from, std::min(kInChunk, ts.size() - from), params);
-        auto r = db_.query("SELECT COALESCE(SUM(size), 0) FROM bus_events WHERE stream = ? AND topic IN " + list, params);
+        auto r = db_.query("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM bus_events WHERE stream = ? AND topic IN " + list, params);
         if (!r.ok()) return r.status();
         total += r->rows[0].i64(0);
       }

@@ -94,6 +94,7 @@ class EventLog {
   Result<RetentionReport> apply_retention(const std::vector<RetentionRule>& rules, int64_t now_ms);
 
  private:
+  Result<ReadPage> scan(const ReadFilter& filter, bool backward, int64_t start, size_t limit, size_t max_scan);
   Db& db_;
 };
 

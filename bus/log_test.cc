@@ -12,6 +12,7 @@
 #include "bus/envelope.h"
 #include "core/clock.h"
 #include "crypto/ed25519.h"
+#include "store/testing.h"
 
 namespace anarq::bus {
 namespace {
@@ -20,22 +21,7 @@ constexpr int64_t kStart = 1'764'079'200'000;  // 2025-11-25T14:00:00Z
 constexpr const char* kAlice = "did:key:z6MkAlice";
 constexpr const char* kBob = "did:key:z6MkBob";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "anarq-log-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::anarq::testing::TempDir;
 
 struct Item {
   std::string topic;

@@ -25,6 +25,8 @@ TopicInfo to_topic(const Row& r) {
   return t;
 }
 
+}  // namespace
+
 Json incompatibilities_json(const std::vector<Incompatibility>& list) {
   Json out = Json::array();
   for (const auto& i : list)
@@ -32,8 +34,6 @@ Json incompatibilities_json(const std::vector<Incompatibility>& list) {
                    {"direction", i.direction}});
   return out;
 }
-
-}  // namespace
 
 Json topic_json(const TopicInfo& t) {
   Json j = {{"topic", t.topic},
@@ -181,7 +181,8 @@ Result<RegisterResult> SchemaRegistry::register_schema(const RegisterRequest& re
     auto count = db_.query("SELECT COUNT(*) FROM bus_topics", {});
     if (!count.ok()) return count.status();
     if (count->rows[0].i64(0) >= kMaxTopics)
-      return Status(ErrorCode::kRateLimitExceeded, "the registry holds its maximum of " + std::to_string(kMaxTopics) + " topics");
+      return Status::custom("REGISTRY_TOPIC_LIMIT", 422, false,
+                            "the registry holds its maximum of " + std::to_string(kMaxTopics) + " topics");
   }
   std::string description = req.description.empty() && !is_new ? existing->description : req.description;
   Status s = db_.transaction([&](Tx& tx) -> Status {

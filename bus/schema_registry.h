@@ -77,6 +77,8 @@ using Upcaster = std::function<Result<Json>(const Json& payload)>;
 // The topic json of TopicInfo, for tools: {topic, owner, compatibility, ...,
 // deprecated: null | {since, sunset?, replacement?}}.
 Json topic_json(const TopicInfo& t);
+// [{type, pointer, message, version, direction}], as VERSION_CONFLICT details carry them.
+Json incompatibilities_json(const std::vector<Incompatibility>& list);
 
 class SchemaRegistry {
  public:

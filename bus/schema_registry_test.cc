@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "store/testing.h"
 
 namespace anarq::bus {
 namespace {
@@ -19,22 +20,7 @@ constexpr int64_t kStart = 1'764'079'200'000;
 constexpr const char* kTopic = "q.mail.sent.v1";
 constexpr const char* kOwner = "module:mail";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "anarq-registry-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::anarq::testing::TempDir;
 
 // A closed object with a string `to` (adding optional fields is BACKWARD compatible).
 Json closed(Json extra_properties = Json::object()) {

@@ -140,7 +140,10 @@ class SqliteDb final : public Db {
   Status transaction_locked(const std::function<Status(Tx&)>& fn,
                             std::vector<std::function<void()>>* hooks = nullptr) {
     try {
-      SQLite::Transaction txn(conn_);  // rolls back in its destructor unless committed
+      // IMMEDIATE: take the write lock up front, so a transaction that reads
+      // and then writes waits for another process's writer (busy timeout)
+      // instead of failing with SQLITE_BUSY_SNAPSHOT halfway.
+      SQLite::Transaction txn(conn_, SQLite::TransactionBehavior::IMMEDIATE);  // rolls back unless committed
       SqliteTx tx(*this);
       Status s = fn(tx);
       if (!s.ok()) return s;

@@ -244,15 +244,21 @@ TEST_F(CliEventsTest, ACrashBetweenCommitAndDeliveryStillDeliversAfterRestart) {
   EXPECT_TRUE(none["data"]["messages"].empty());
 }
 
-TEST_F(CliEventsTest, UnackedMessagesComeBackAfterARestart) {
+TEST_F(CliEventsTest, LeasesOutliveTheProcessAndExpireAfterTheirAckWait) {
   ASSERT_EQ(call("events.publish", R"({"topic":"q.demo.order.placed.v1","payload":{"id":"o-3"}})")["status"], "ok");
-  // Long ack wait: only the restart makes it eligible again.
   Json first = call("events.subscribe", R"({"consumer":"ship","subject":"q.demo.>","ackWaitMs":3600000})");
   ASSERT_EQ(first["data"]["messages"].size(), 1u);
   EXPECT_EQ(first["data"]["messages"][0]["deliveries"], 1);
-  Json second = call("events.subscribe", R"({"consumer":"ship","subject":"q.demo.>","ackWaitMs":3600000})");
-  ASSERT_EQ(second["data"]["messages"].size(), 1u) << "each CLI call is a new process: in-flight work died with the last one";
-  EXPECT_EQ(second["data"]["messages"][0]["deliveries"], 2);
+  // Another process (this is a new one) must not take over a lease still running.
+  Json busy = call("events.subscribe", R"({"consumer":"ship"})");
+  EXPECT_TRUE(busy["data"]["messages"].empty()) << busy.dump();
+  EXPECT_EQ(busy["data"]["consumer"]["pending"], 1);
+
+  ASSERT_EQ(call("events.subscribe", R"({"consumer":"fast","subject":"q.demo.>","ackWaitMs":100})")["data"]["messages"].size(), 1u);
+  usleep(200'000);  // past the 100 ms ack wait (a lower bound, not a synchronisation)
+  Json again = call("events.subscribe", R"({"consumer":"fast"})");
+  ASSERT_EQ(again["data"]["messages"].size(), 1u) << again.dump();
+  EXPECT_EQ(again["data"]["messages"][0]["deliveries"], 2);
 }
 
 TEST_F(CliEventsTest, ToolRegistryChangesAreAnnouncedOnce) {

@@ -61,10 +61,18 @@ class EventStream final : public LiveStream {
     }
     auto first = bus_.log().first_seq();
     if (!first.ok()) return first.status();
-    if (*first > 0 && cursor_ < *first - 1) {
-      chunk += "event: gap\ndata: {\"from\":" + std::to_string(cursor_ + 1) + ",\"to\":" + std::to_string(*first - 1) +
-               "}\n\n";
-      cursor_ = *first - 1;
+    int64_t oldest = *first;
+    if (oldest == 0) {  // nothing retained: everything up to the head is gone
+      auto last = bus_.log().last_seq();
+      if (!last.ok()) return last.status();
+      oldest = *last + 1;
+    }
+    if (cursor_ < oldest - 1) {
+      // Retention removed events this client had not seen. The gap carries an
+      // id, so a reconnect resumes after it instead of hearing it again.
+      chunk += "id: " + std::to_string(oldest - 1) + "\nevent: gap\ndata: {\"from\":" + std::to_string(cursor_ + 1) +
+               ",\"to\":" + std::to_string(oldest - 1) + "}\n\n";
+      cursor_ = oldest - 1;
     }
     bus::ReadFilter f;
     f.pattern = pattern_;

@@ -61,6 +61,9 @@ Result<int64_t> time_param(const Json& in, const char* name) {
   return *t;
 }
 
+constexpr size_t kMaxPageBytes = 4 << 20;
+constexpr int64_t kMaxSeq = 9007199254740991;  // 2^53 - 1: exact in every JSON reader
+
 const char* kSubjectDescription = "NATS subject pattern: '*' one token, '>' the rest (q.qmail.>)";
 
 class EventsModule final : public Module {
@@ -84,7 +87,8 @@ class EventsModule final : public Module {
     t.name = "events.publish";
     t.title = "Publish an event";
     t.description =
-        "Publishes an event on a registered topic that no module owns; the payload must match the topic's schema. "
+        "Publishes an event on a topic the caller registered (module topics are published by their modules); the "
+        "payload must match the topic's schema. "
         "The event is signed by the node, durable before the reply, and delivered after commit.";
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
@@ -109,6 +113,9 @@ class EventsModule final : public Module {
       if (info->owner.rfind("module:", 0) == 0)
         return Status(ErrorCode::kQonsentDenied,
                       topic + " is published by module " + info->owner.substr(7) + " only")
+            .with_suggestion("register a topic of your own with registry.register");
+      if (info->owner != ctx.identity->squid_id)
+        return Status(ErrorCode::kQonsentDenied, topic + " is published by its owner " + info->owner + " only")
             .with_suggestion("register a topic of your own with registry.register");
       bus::EventDraft d;
       d.topic = topic;
@@ -143,7 +150,7 @@ class EventsModule final : public Module {
                         {"since", {{"type", "string"}, {"format", "date-time"}, {"description", "events at or after"}}},
                         {"until", {{"type", "string"}, {"format", "date-time"}, {"description", "events before"}}},
                         {"actor", {{"type", "string"}, {"maxLength", 256}, {"description", "actor.squidId"}}},
-                        {"cursor", {{"type", "integer"}, {"minimum", 0}, {"description", "nextCursor of the previous page"}}},
+                        {"cursor", {{"type", "integer"}, {"minimum", 0}, {"maximum", kMaxSeq}, {"description", "nextCursor of the previous page"}}},
                         {"order", {{"type", "string"}, {"enum", {"asc", "desc"}}, {"default", "asc"}}},
                         {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}}}}};
     t.output_schema = {{"type", "object"},
@@ -182,11 +189,19 @@ class EventsModule final : public Module {
         page = env_.bus->log().read(f, limit);
       }
       if (!page.ok()) return page.status();
+      // A page also stops at kMaxPageBytes of envelopes (events may be up to 1 MiB each).
       Json events = Json::array();
+      size_t bytes = 0;
       for (const auto& e : page->events) {
+        if (bytes >= kMaxPageBytes) {
+          page->more = true;
+          page->cursor = events.back()["seq"].get<int64_t>();  // the next page starts after the last one sent
+          break;
+        }
         auto env = parse_json(e.envelope);
         if (!env.ok()) return Status::internal("logged event " + std::to_string(e.seq) + " does not parse");
         events.push_back({{"seq", e.seq}, {"event", std::move(*env)}});
+        bytes += e.envelope.size();
       }
       auto first = env_.bus->log().first_seq();
       auto last = env_.bus->log().last_seq();
@@ -219,9 +234,9 @@ class EventsModule final : public Module {
                        {"description", std::string(kSubjectDescription) + "; default > for a new consumer, the consumer's own when reused"}}},
           {"deliver", {{"type", "string"}, {"enum", {"all", "new", "seq", "time"}},
                        {"description", "where a new consumer starts (default all); given on reuse, it must match"}}},
-          {"startSeq", {{"type", "integer"}, {"minimum", 1}}},
+          {"startSeq", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxSeq}}},
           {"startTime", {{"type", "string"}, {"format", "date-time"}}},
-          {"accept", {{"type", "array"}, {"maxItems", 32}, {"items", {{"type", "integer"}, {"minimum", 1}}},
+          {"accept", {{"type", "array"}, {"maxItems", 32}, {"items", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000000}}},
                       {"description", "topic versions this consumer reads; older ones are upcast where an upcaster exists"}}},
           {"ackWaitMs", {{"type", "integer"}, {"minimum", 100}, {"maximum", 3600000}, {"default", 30000}}},
           {"maxAckPending", {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000}, {"default", 1000}}},
@@ -278,7 +293,8 @@ class EventsModule final : public Module {
     t.description = "Acknowledges messages of a durable consumer by sequence; they are not delivered again.";
     t.input_schema = R"({"type": "object", "additionalProperties": false, "required": ["consumer", "seqs"],
       "properties": {"consumer": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-                     "seqs": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "integer", "minimum": 1}}}})"_json;
+                     "seqs": {"type": "array", "minItems": 1, "maxItems": 1000,
+                              "items": {"type": "integer", "minimum": 1, "maximum": 9007199254740991}}}})"_json;
     t.output_schema = R"({"type": "object", "required": ["acked", "unknown", "ackFloor"],
       "properties": {"acked": {"type": "integer"}, "unknown": {"type": "integer",
                      "description": "not pending: already acknowledged, never delivered or terminated"},

@@ -55,10 +55,13 @@ class RegistryModule final : public Module {
   std::vector<Tool> tools() override { return {register_tool(), get(), list(), check(), deprecate()}; }
 
  private:
-  // Topics named after a module of this binary belong to that module.
+  // Topics named after a module of this binary belong to that module; q.tools.*
+  // is the node's own (tool-registry discovery).
   Status refuse_module_topic(const std::string& topic) const {
     auto parts = bus::parse_topic(topic);
     if (!parts.ok()) return parts.status();
+    if (parts->module == "tools")
+      return Status(ErrorCode::kQonsentDenied, "topics q.tools.* belong to the node (tool-registry discovery)");
     for (const auto& m : ModuleCatalog::instance().names())
       if (m == parts->module)
         return Status(ErrorCode::kQonsentDenied, "topics q." + m + ".* belong to module " + m +
@@ -229,11 +232,9 @@ class RegistryModule final : public Module {
       }
       auto problems = env_.schemas->check(topic, in["schema"], effective);
       if (!problems.ok()) return problems.status();
-      Json list = Json::array();
-      for (const auto& p : *problems)
-        list.push_back({{"type", p.type}, {"pointer", p.pointer}, {"message", p.message}, {"version", p.version},
-                        {"direction", p.direction}});
-      return Json{{"compatible", problems->empty()}, {"compatibility", bus::compat_mode_name(effective)}, {"incompatibilities", list}};
+      return Json{{"compatible", problems->empty()},
+                  {"compatibility", bus::compat_mode_name(effective)},
+                  {"incompatibilities", bus::incompatibilities_json(*problems)}};
     };
     return t;
   }
