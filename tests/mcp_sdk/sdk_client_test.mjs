@@ -334,6 +334,48 @@ async function sdk1CommonChecks(ctx, client) {
   });
 }
 
+// An AI agent on stdio (acting as the node operator) following the event bus
+// through the events/registry tools: register a topic, publish, poll a durable
+// consumer, acknowledge, and see nothing redelivered.
+async function eventsAgentChecks(ctx, client) {
+  const opts = { timeout: REQUEST_TIMEOUT_MS };
+  const call = async (name, args) => {
+    const res = await client.callTool({ name, arguments: args }, undefined, opts);
+    assert.equal(res.isError, false, `${name} isError (result: ${JSON.stringify(res).slice(0, 400)})`);
+    return res.structuredContent;
+  };
+  await ctx.check('events: register, publish, subscribe, ack over MCP', async () => {
+    const reg = await call('registry.register', {
+      topic: 'q.agent.note.v1',
+      schema: { type: 'object', required: ['text'], properties: { text: { type: 'string' } } },
+    });
+    assert.equal(reg.version, 1, 'first schema version');
+    const pub = await call('events.publish', { topic: 'q.agent.note.v1', payload: { text: 'hello' } });
+    assert.ok(Number.isInteger(pub.seq) && pub.seq > 0, `publish seq (${JSON.stringify(pub)})`);
+    assert.match(pub.payloadCid, /^bafyrei/, 'payloadCid is a DAG-CBOR CIDv1');
+    const got = await call('events.subscribe', { consumer: 'mcp-agent', subject: 'q.agent.>', max: 10 });
+    assert.equal(got.messages.length, 1, `one message (${JSON.stringify(got).slice(0, 400)})`);
+    const msg = got.messages[0];
+    assert.equal(msg.seq, pub.seq, 'the published sequence');
+    assert.equal(msg.event.payload.text, 'hello', 'payload');
+    assert.equal(msg.event.sig.alg, 'Ed25519', 'signed envelope');
+    const ack = await call('events.ack', { consumer: 'mcp-agent', seqs: [msg.seq] });
+    assert.equal(ack.acked, 1, 'acked');
+    const again = await call('events.subscribe', { consumer: 'mcp-agent' });
+    assert.equal(again.messages.length, 0, 'nothing redelivered after the ack');
+  });
+  await ctx.check('events: publish with a payload that breaks the schema is an isError result', async () => {
+    const res = await client.request(
+      { method: 'tools/call', params: { name: 'events.publish', arguments: { topic: 'q.agent.note.v1', payload: { text: 1 } } } },
+      CallToolResultSchema,
+      opts,
+    );
+    assert.equal(res.isError, true, 'isError');
+    assert.equal(res.structuredContent?.code, 'VALIDATION_ERROR', 'code');
+    assert.equal(res.structuredContent?.details?.violations?.[0]?.pointer, '/text', 'pointer');
+  });
+}
+
 // ---------------------------------------------------------------- scenarios
 
 async function scenarioStdio(ctx) {
@@ -366,6 +408,7 @@ async function scenarioStdio(ctx) {
   if (pid !== undefined) livePids.add(pid);
 
   await sdk1CommonChecks(ctx, client);
+  await eventsAgentChecks(ctx, client);
 
   await ctx.check('close (server exits on stdin EOF)', async () => {
     await client.close();
