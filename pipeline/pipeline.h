@@ -104,7 +104,7 @@ Result<std::unique_ptr<Stage>> make_validate_stage(const ToolRegistry& registry)
 std::unique_ptr<Stage> make_access_stage();
 std::unique_ptr<Stage> make_handler_stage();
 
-// trace, metrics, envelope, resolve, guard, validate, access, handler.
+// trace, metrics, envelope, resolve, guard, validate, authenticate, access, handler.
 Status add_default_stages(Pipeline& pipeline);
 
 // The standard envelope of ../shared/spec/standards.md section 1.

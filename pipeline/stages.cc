@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "pipeline/pipeline.h"
 #include "core/schema_validator.h"
+#include "pipeline/authenticate.h"
 
 namespace anarq {
 namespace {
@@ -205,6 +206,7 @@ Status add_default_stages(Pipeline& p) {
   auto validate = make_validate_stage(p.registry());
   if (!validate.ok()) return validate.status();
   p.add(std::move(*validate));
+  p.add(make_authenticate_stage(p.clock().now_ms()));
   p.add(make_access_stage());
   p.add(make_handler_stage());
   return {};

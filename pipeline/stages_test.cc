@@ -202,7 +202,7 @@ class PipelineTest : public StagesTest {
 
 TEST_F(PipelineTest, StagesRunInTheDocumentedOrder) {
   EXPECT_EQ(pipeline_->stage_names(), (std::vector<std::string>{"trace", "metrics", "envelope", "resolve", "guard",
-                                                                "validate", "access", "handler"}));
+                                                                "validate", "authenticate", "access", "handler"}));
 }
 
 TEST_F(PipelineTest, EndToEndOutcomes) {

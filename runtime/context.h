@@ -36,6 +36,11 @@ struct Context {
   // idempotency, consent tokens).
   std::map<std::string, std::string> headers;
   std::string remote_addr;
+  // What a request signature covers, set by the HTTP transport: the method, the
+  // target exactly as sent and the raw body (valid for the call's duration).
+  std::string method;
+  std::string target;
+  const std::string* body = nullptr;
   const Clock* clock = nullptr;
   Db* db = nullptr;
   Client* client = nullptr;

@@ -237,6 +237,9 @@ HttpResponse HttpApi::route(HttpRequest& req) {
   call.request_bytes = req.body.size() + query.size();
   call.ctx = pipeline_.new_context(Transport::kHttp, req.headers);
   call.ctx.remote_addr = req.remote_addr;
+  call.ctx.method = req.method;
+  call.ctx.target = req.target;
+  call.ctx.body = &req.body;
   auto input = build_input(*match.tool, match.path_params, query, req.body);
   HttpResponse r;
   if (!input.ok()) {

@@ -1,0 +1,40 @@
+#pragma once
+// The authentication stage: sQuid signed requests exactly as
+// ../shared/spec/standards.md section 3 defines them.
+//
+//   canonical = "anarq-request-v1" \n METHOD \n target-as-sent \n x-ts \n x-nonce
+//               \n x-squid-id \n x-subid-or-empty \n hex(sha256(body))
+//   x-sig     = base64url(no padding) Ed25519 signature over canonical, by the
+//               acting key (x-subid if present, else x-squid-id)
+//
+// A request carrying none of the headers passes unauthenticated (the access
+// stage then refuses non-public tools). One carrying any of them must verify
+// completely, or it is refused with 401: SQUID_IDENTITY_INVALID for a missing
+// or malformed identity header or an x-subid that is not a live subidentity
+// (none are, until the sQuid module lands), SIGNATURE_INVALID for a bad
+// signature, a timestamp outside +-300 s, a nonce seen before from the same
+// identity, or a request signed before this process started (so a restart
+// cannot reopen the replay window: the nonce cache is in memory, and every
+// request it forgot was signed earlier than that).
+//
+// Calls that already carry an identity (CLI, MCP over stdio, in-process
+// children) are not re-authenticated. Thread-safe: the nonce cache is
+// mutex-guarded and bounded.
+#include <memory>
+
+#include "pipeline/pipeline.h"
+
+namespace anarq {
+
+inline constexpr int64_t kSignatureWindowMs = 300'000;
+inline constexpr size_t kMaxRememberedNonces = 1'000'000;
+
+// The exact bytes a request signature covers.
+std::string canonical_request(const std::string& method, const std::string& target, const std::string& ts,
+                              const std::string& nonce, const std::string& squid_id, const std::string& sub_id,
+                              std::string_view body);
+
+// started_ms: requests signed before it are refused (see above).
+std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms);
+
+}  // namespace anarq
