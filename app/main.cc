@@ -6,8 +6,11 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 
 #include "app/node.h"
+#include "app/remote_call.h"
+#include "crypto/node_key.h"
 #include "bus/catalog.h"
 #include "core/fault.h"
 #include "core/json.h"
@@ -163,6 +166,8 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", flags.data_dir, "state directory (ANARQ_DATA_DIR, default ./data)");
   app.add_option("--log-level", flags.log_level, "trace|debug|info|warn|error|off (ANARQ_LOG_LEVEL)");
   app.add_option("--modules", flags.modules, "comma-separated modules to run (ANARQ_MODULES; default all)");
+  std::string as_file;
+  app.add_option("--as", as_file, "act as the identity in this key file (from `anarq id new`) instead of the node");
 
   auto* serve = app.add_subcommand("serve", "run the node over HTTP (tools, /mcp, /health, /metrics, /openapi.json)");
   serve->add_option("--listen", flags.listen, "HOST:PORT (ANARQ_LISTEN, default 127.0.0.1:8080; port 0 = any free port)");
@@ -178,6 +183,8 @@ int main(int argc, char** argv) {
   std::string tool_name, tool_input;
   auto* call = app.add_subcommand("call", "call a tool in-process and print its envelope; exit 1 on error");
   call->add_option("tool", tool_name, "tool name, e.g. node.info")->required();
+  std::string node_url;
+  call->add_option("--node", node_url, "call a running node over HTTP (http://host:port), signed with --as");
   call->add_option("input", tool_input, "JSON object, or - to read it from stdin");
 
   std::string filter_module;
@@ -214,6 +221,11 @@ int main(int argc, char** argv) {
   car->add_option("arg", car_arg, "CID to export, or CAR file to import (- = stdin)")->required();
   app.add_subcommand("gc", "remove every block no pin reaches");
 
+  std::string id_action, id_out = "identity.key";
+  auto* id = app.add_subcommand("id", "identities: `id new [--out FILE]` writes a new Ed25519 key (0600) and prints its did:key");
+  id->add_option("action", id_action, "new")->required()->check(CLI::IsMember({"new"}));
+  id->add_option("--out", id_out, "key file to create (default ./identity.key; never overwritten)");
+
   app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -228,8 +240,20 @@ int main(int argc, char** argv) {
     std::cout << "anarq " << ANARQ_VERSION << " (" << ANARQ_GIT_REV << ")\n";
     return 0;
   }
+  if (app.got_subcommand("id")) {
+    auto key = anarq::crypto::ed25519_generate();
+    if (Status s = anarq::crypto::write_new_key_file(id_out, key); !s.ok()) return fail(s);
+    std::cout << anarq::crypto::did_key_from_ed25519(key.public_key()) << "\n";
+    return 0;
+  }
+  std::optional<anarq::crypto::Ed25519KeyPair> as_key;
+  if (!as_file.empty()) {
+    auto k = anarq::crypto::load_key_file(as_file);
+    if (!k.ok()) return fail(k.status());
+    as_key.emplace(std::move(*k));
+  }
 
-  bool read_only = app.got_subcommand("spec") || app.got_subcommand("tools");
+  bool read_only = app.got_subcommand("spec") || app.got_subcommand("tools") || !node_url.empty();
   if (app.got_subcommand("spec") && !filter_module.empty()) config.modules = {filter_module};
   Node node(config, read_only);
   if (Status s = node.start(); !s.ok()) return fail(s);
@@ -243,6 +267,7 @@ int main(int argc, char** argv) {
     return s.ok() ? 0 : fail(s);
   }
   if (mcp->parsed()) {
+    if (as_key) node.mcp().set_stdio_identity({anarq::crypto::did_key_from_ed25519(as_key->public_key()), "", ""});
     std::ios::sync_with_stdio(false);
     return anarq::serve_mcp_stdio(node.mcp(), std::cin, std::cout, kMaxMcpLine);
   }
@@ -268,7 +293,21 @@ int main(int argc, char** argv) {
       }
       input = std::move(*parsed);
     }
-    anarq::Call c = node.call(tool_name, input);
+    if (!node_url.empty()) {
+      // Over HTTP: the binding comes from this binary's registry, the answer from the node.
+      const anarq::Tool* tool = node.pipeline().registry().find(tool_name);
+      if (!tool) return fail(anarq::Status::not_found("unknown tool '" + tool_name + "'"));
+      auto req = anarq::remote_request_for(*tool, input);
+      if (!req.ok()) return fail(req.status());
+      auto res = anarq::remote_call(node_url, *req, as_key ? &*as_key : nullptr);
+      if (!res.ok()) return fail(res.status());
+      auto body = anarq::parse_json(res->body);
+      std::cout << (body.ok() ? body->dump(2) : res->body) << "\n";
+      return res->status >= 400 ? 1 : 0;
+    }
+    anarq::Call c = as_key ? node.call_as(tool_name, input,
+                                          {anarq::crypto::did_key_from_ed25519(as_key->public_key()), "", ""})
+                           : node.call(tool_name, input);
     std::cout << c.envelope.dump(2) << "\n";
     return c.http_status >= 400 ? 1 : 0;
   }

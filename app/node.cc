@@ -141,13 +141,15 @@ void Node::stop() {
   if (server_->server) server_->server->stop();
 }
 
-Call Node::call(const std::string& tool, const Json& input) {
+Call Node::call(const std::string& tool, const Json& input) { return call_as(tool, input, operator_); }
+
+Call Node::call_as(const std::string& tool, const Json& input, const IdentityRef& as) {
   Call c;
   c.tool_name = tool;
   c.input = input;
   c.request_bytes = dump_compact(input).size();
   c.ctx = pipeline_->new_context(Transport::kCli);
-  c.ctx.identity = operator_;  // the CLI holds the data dir, hence the node key
+  c.ctx.identity = as;  // the CLI holds the data dir (hence the node key) or the identity's key file
   (void)pipeline_->execute(c);
   return c;
 }

@@ -40,6 +40,8 @@ class Node {
   // An in-process call through the full pipeline (transport "cli"); fills the
   // envelope into `call`.
   Call call(const std::string& tool, const Json& input);
+  // The same, acting as `as` instead of the operator (`anarq --as FILE call`).
+  Call call_as(const std::string& tool, const Json& input, const IdentityRef& as);
 
   const Config& config() const { return config_; }
   Pipeline& pipeline() { return *pipeline_; }

@@ -11,4 +11,11 @@ namespace anarq::crypto {
 // File format: one line, base64url (no padding) of the 32-byte seed.
 Result<Ed25519KeyPair> load_or_create_node_key(const std::string& data_dir);
 
+// The same format for any identity key (`anarq id new`, `anarq --as FILE`):
+// refused when group or others can read it.
+Result<Ed25519KeyPair> load_key_file(const std::string& path);
+// Writes a new key file 0600 through a temp file, fsync and rename; refuses
+// to replace an existing file.
+Status write_new_key_file(const std::string& path, const Ed25519KeyPair& key);
+
 }  // namespace anarq::crypto

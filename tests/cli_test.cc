@@ -186,6 +186,43 @@ TEST_F(CliTest, ServePrintsOneReadyLineAndDrainsOnSigterm) {
 }
 
 
+TEST_F(CliTest, IdNewWritesAPrivateKeyFileAndNeverReplacesIt) {
+  std::string key = dir_ + "/alice.key";
+  auto r = run("id new --out " + key);
+  ASSERT_EQ(r.rc, 0);
+  EXPECT_THAT(r.out, StartsWith("did:key:z6Mk"));
+  EXPECT_EQ(std::filesystem::status(key).permissions() & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto again = run("id new --out " + key);
+  EXPECT_EQ(again.rc, 1);
+  std::filesystem::permissions(key, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  auto loose = run(dd() + " --as " + key + " call node.info");
+  EXPECT_EQ(loose.rc, 1) << "a key readable by others is refused";
+}
+
+TEST_F(CliTest, AsSignsRealHttpRequestsToANode) {
+  ServedNode served;
+  ASSERT_NE(served.port(), 0);
+  std::string url = "http://127.0.0.1:" + std::to_string(served.port());
+  std::string key = dir_ + "/bob.key";
+  auto id = run("id new --out " + key);
+  ASSERT_EQ(id.rc, 0);
+  std::string did = id.out.substr(0, id.out.find('\n'));
+  auto reg = run("--as " + key + " call registry.register '{\"topic\":\"q.bob.note.v1\",\"schema\":{\"type\":\"object\"}}' --node " + url);
+  ASSERT_EQ(reg.rc, 0) << reg.out;
+  EXPECT_EQ((*parse_json(reg.out))["data"]["topic"]["owner"], did);
+  auto pub = run("--as " + key + " call events.publish '{\"topic\":\"q.bob.note.v1\",\"payload\":{\"n\":1}}' --node " + url);
+  ASSERT_EQ(pub.rc, 0) << pub.out;
+  auto unsigned_pub = run("call events.publish '{\"topic\":\"q.bob.note.v1\",\"payload\":{}}' --node " + url);
+  EXPECT_EQ(unsigned_pub.rc, 1);
+  EXPECT_EQ((*parse_json(unsigned_pub.out))["code"], "SQUID_IDENTITY_INVALID");
+  auto history = run("call events.history '{\"subject\":\"q.bob.>\",\"actor\":\"" + did + "\"}' --node " + url);
+  ASSERT_EQ(history.rc, 0) << history.out;
+  EXPECT_EQ((*parse_json(history.out))["data"]["events"].size(), 1u) << "GET with the input as the query";
+  auto del = run("--as " + key + " call events.unsubscribe '{\"consumer\":\"none\"}' --node " + url);
+  EXPECT_EQ(del.rc, 1);
+  EXPECT_EQ((*parse_json(del.out))["code"], "NOT_FOUND") << "DELETE with a path parameter, signed";
+}
+
 // Events from the CLI (the operator's own identity) and the transactional
 // outbox across a real crash: the process dies right after the commit, before
 // any delivery; the next process still delivers.
