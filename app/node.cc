@@ -106,6 +106,9 @@ Status Node::start() {
 Status Node::serve(const std::function<void(const std::string&)>& on_ready) {
   auto hp = parse_host_port(config_.listen);
   if (!hp.ok()) return hp.status();
+  // Retention once before serving; the bus's janitor keeps it up afterwards.
+  if (auto r = bus_->apply_retention(); !r.ok())
+    log::warn("event retention failed", {{"error", r.status().message()}});
   HttpServerOptions o;
   o.host = hp->host;
   o.port = hp->port;

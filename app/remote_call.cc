@@ -11,7 +11,6 @@
 #include "core/config.h"
 #include "core/ids.h"
 #include "core/json.h"
-#include "ipld/multibase.h"
 #include "pipeline/authenticate.h"
 
 namespace anarq {
@@ -103,14 +102,10 @@ Result<RemoteResponse> remote_call(const std::string& node_url, const RemoteRequ
   std::string head = req.method + " " + req.target + " HTTP/1.1\r\nHost: " + authority + "\r\nConnection: close\r\n";
   if (!req.body.empty()) head += "Content-Type: application/json\r\n";
   head += "Content-Length: " + std::to_string(req.body.size()) + "\r\n";
-  if (signer) {
-    std::string did = crypto::did_key_from_ed25519(signer->public_key());
-    std::string ts = std::to_string(SystemClock::instance().now_ms());
-    std::string nonce = random_hex(16);
-    std::string sig = crypto::ed25519_sign(*signer, canonical_request(req.method, req.target, ts, nonce, did, "", req.body));
-    head += "x-squid-id: " + did + "\r\nx-ts: " + ts + "\r\nx-nonce: " + nonce +
-            "\r\nx-sig: " + ipld::base64_encode(sig, /*url=*/true) + "\r\n";
-  }
+  if (signer)
+    for (const auto& [k, v] : signed_request_headers(*signer, req.method, req.target, req.body,
+                                                     SystemClock::instance().now_ms(), random_hex(16)))
+      head += k + ": " + v + "\r\n";
   std::string out = head + "\r\n" + req.body;
   for (size_t off = 0; off < out.size();) {
     ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);

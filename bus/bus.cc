@@ -42,10 +42,6 @@ Status Bus::start() {
   auto last = log_.last_seq();
   if (!last.ok()) return last.status();
   head_.store(*last, std::memory_order_release);
-  if (!options_.retention.empty()) {
-    auto r = apply_retention();
-    if (!r.ok()) return r.status();
-  }
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return {};
   stop_ = false;

@@ -66,7 +66,9 @@ class Bus {
   // The log's and consumers' tables (module "bus").
   static std::vector<Migration> migrations() { return EventLog::migrations(); }
 
-  // Starts the dispatcher and the retention janitor.
+  // Starts the dispatcher and the retention janitor (first pass after
+  // retention_interval_ms; a serving node also runs apply_retention() before
+  // it listens, short CLI processes never pay for it).
   Status start();
   void stop();
 

@@ -47,6 +47,10 @@ bool all_zero(std::string_view s) { return s.find_first_not_of('0') == std::stri
 
 }  // namespace
 
+std::string hex_lower(std::string_view bytes) {
+  return hex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
 std::string random_hex(size_t n_bytes) {
   unsigned char buf[64];
   std::string out;

@@ -14,6 +14,8 @@ class Clock;
 std::string uuid_v7(const Clock& clock);
 bool is_uuid(std::string_view s);
 
+// Lower-case hex of bytes (digests, for canonical strings).
+std::string hex_lower(std::string_view bytes);
 // Lower-case hex of n random bytes from the kernel CSPRNG (getrandom): for
 // anything that must be unguessable (session ids, nonces).
 std::string random_hex(size_t n_bytes);

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "core/clock.h"
+#include "core/ids.h"
 #include "crypto/ed25519.h"
 #include "crypto/locksig.h"
 #include "ipld/multibase.h"
@@ -15,16 +16,6 @@ namespace anarq {
 namespace {
 
 const char* kSignedHeaders[] = {"x-squid-id", "x-subid", "x-ts", "x-nonce", "x-sig"};
-
-std::string hex(const uint8_t* p, size_t n) {
-  static const char* digits = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
-  return out;
-}
 
 Status identity_invalid(std::string why) {
   return Status(ErrorCode::kSquidIdentityInvalid, std::move(why))
@@ -132,8 +123,19 @@ std::string canonical_request(const std::string& method, const std::string& targ
   std::string out = "anarq-request-v1\n";
   for (char c : method) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   out += '\n' + target + '\n' + ts + '\n' + nonce + '\n' + squid_id + '\n' + sub_id + '\n';
-  out += hex(digest.data(), digest.size());
+  out += hex_lower(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> signed_request_headers(const crypto::Ed25519KeyPair& key,
+                                                                        const std::string& method,
+                                                                        const std::string& target,
+                                                                        std::string_view body, int64_t ts_ms,
+                                                                        const std::string& nonce) {
+  std::string did = crypto::did_key_from_ed25519(key.public_key());
+  std::string ts = std::to_string(ts_ms);
+  std::string sig = crypto::ed25519_sign(key, canonical_request(method, target, ts, nonce, did, "", body));
+  return {{"x-squid-id", did}, {"x-ts", ts}, {"x-nonce", nonce}, {"x-sig", ipld::base64_encode(sig, /*url=*/true)}};
 }
 
 std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms) {

@@ -22,6 +22,7 @@
 // mutex-guarded and bounded.
 #include <memory>
 
+#include "crypto/ed25519.h"
 #include "pipeline/pipeline.h"
 
 namespace anarq {
@@ -33,6 +34,14 @@ inline constexpr size_t kMaxRememberedNonces = 1'000'000;
 std::string canonical_request(const std::string& method, const std::string& target, const std::string& ts,
                               const std::string& nonce, const std::string& squid_id, const std::string& sub_id,
                               std::string_view body);
+
+// The client side: the x-squid-id, x-ts, x-nonce and x-sig headers for one
+// request signed by `key` as a root identity (nonce: 16-64 of [A-Za-z0-9_-]).
+std::vector<std::pair<std::string, std::string>> signed_request_headers(const crypto::Ed25519KeyPair& key,
+                                                                        const std::string& method,
+                                                                        const std::string& target,
+                                                                        std::string_view body, int64_t ts_ms,
+                                                                        const std::string& nonce);
 
 // started_ms: requests signed before it are refused (see above).
 std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms);

@@ -1,13 +1,12 @@
 #pragma once
-// Test-side signer for sQuid signed requests (standards.md section 3): the
-// headers a client adds to one request.
+// Test-side wrapper of signed_request_headers (pipeline/authenticate.h): the
+// headers of one signed JSON request as a map, with a fresh ts and nonce by default.
 #include <map>
 #include <string>
 
 #include "core/clock.h"
 #include "core/ids.h"
 #include "crypto/ed25519.h"
-#include "ipld/multibase.h"
 #include "pipeline/authenticate.h"
 
 namespace anarq::test {
@@ -16,11 +15,9 @@ inline std::map<std::string, std::string> sign_request(const crypto::Ed25519KeyP
                                                        const std::string& target, const std::string& body,
                                                        int64_t ts_ms = SystemClock::instance().now_ms(),
                                                        std::string nonce = random_hex(12)) {
-  std::string did = crypto::did_key_from_ed25519(key.public_key());
-  std::string ts = std::to_string(ts_ms);
-  std::string sig = crypto::ed25519_sign(key, canonical_request(method, target, ts, nonce, did, "", body));
-  return {{"x-squid-id", did}, {"x-ts", ts}, {"x-nonce", nonce}, {"x-sig", ipld::base64_encode(sig, /*url=*/true)},
-          {"content-type", "application/json"}};
+  std::map<std::string, std::string> h = {{"content-type", "application/json"}};
+  for (auto& [k, v] : signed_request_headers(key, method, target, body, ts_ms, nonce)) h[k] = v;
+  return h;
 }
 
 }  // namespace anarq::test

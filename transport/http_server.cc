@@ -137,6 +137,20 @@ struct HttpServer::Impl {
     co_await net::async_write(c.socket, buffers, net::redirect_error(net::use_awaitable, ec));
   }
 
+  // One piece of a streamed body: a chunk (size line, bytes, CRLF) or, for
+  // close-delimited HTTP/1.0 bodies, the bytes alone.
+  static net::awaitable<void> write_piece(Connection& c, std::string_view piece, bool chunked, beast::error_code& ec) {
+    if (!chunked) {
+      co_await net::async_write(c.socket, net::buffer(piece.data(), piece.size()), net::redirect_error(net::use_awaitable, ec));
+      co_return;
+    }
+    char size_line[32];
+    int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
+    std::array<net::const_buffer, 3> b{net::buffer(size_line, static_cast<size_t>(n)), net::buffer(piece.data(), piece.size()),
+                                       net::buffer("\r\n", 2)};
+    co_await net::async_write(c.socket, b, net::redirect_error(net::use_awaitable, ec));
+  }
+
   // A streamed body: Content-Length when known, else chunked (HTTP/1.1) or
   // close-delimited (HTTP/1.0). Memory stays at one chunk whatever the size.
   // Any failure after the head is sent ends the connection, so a client never
@@ -167,15 +181,7 @@ struct HttpServer::Impl {
       // Each piece gets a fresh deadline: a large body may outlast one read timeout.
       c.set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
       if (chunk.empty()) continue;
-      if (chunked) {
-        char size_line[32];
-        int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", chunk.size());
-        std::array<net::const_buffer, 3> b{net::buffer(size_line, static_cast<size_t>(n)), net::buffer(chunk),
-                                           net::buffer("\r\n", 2)};
-        co_await net::async_write(c.socket, b, net::redirect_error(net::use_awaitable, ec));
-      } else {
-        co_await net::async_write(c.socket, net::buffer(chunk), net::redirect_error(net::use_awaitable, ec));
-      }
+      co_await write_piece(c, chunk, chunked, ec);
     }
     if (chunked && !ec) co_await net::async_write(c.socket, net::buffer("0\r\n\r\n", 5), net::redirect_error(net::use_awaitable, ec));
     if (ec || (sized && sent != r.stream_length) || !keep_alive) {
@@ -204,17 +210,9 @@ struct HttpServer::Impl {
         if (auto w2 = weak.lock()) w2->timer.cancel();
       });
     });
-    auto send = [&](const std::string& piece) -> net::awaitable<void> {
+    auto send = [&](std::string_view piece) -> net::awaitable<void> {
       c.set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
-      if (chunked) {
-        char size_line[32];
-        int n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", piece.size());
-        std::array<net::const_buffer, 3> b{net::buffer(size_line, static_cast<size_t>(n)), net::buffer(piece),
-                                           net::buffer("\r\n", 2)};
-        co_await net::async_write(c.socket, b, net::redirect_error(net::use_awaitable, ec));
-      } else {
-        co_await net::async_write(c.socket, net::buffer(piece), net::redirect_error(net::use_awaitable, ec));
-      }
+      co_await write_piece(c, piece, chunked, ec);
       c.deadline = std::chrono::steady_clock::time_point::max();  // idle waiting is not a timeout
     };
     std::string chunk;

@@ -38,6 +38,14 @@ Json incompatibility_schema() {
                    "version": {"type": "integer"}, "direction": {"type": "string"}}}})"_json;
 }
 
+// The optional "compatibility" input.
+Result<std::optional<bus::CompatMode>> mode_of(const Json& in) {
+  if (!in.contains("compatibility")) return std::optional<bus::CompatMode>();
+  auto m = bus::parse_compat_mode(in["compatibility"].get<std::string>());
+  if (!m.ok()) return m.status();
+  return std::optional<bus::CompatMode>(*m);
+}
+
 std::string caller_of(const Context& ctx) { return ctx.identity ? ctx.identity->squid_id : std::string(); }
 
 class RegistryModule final : public Module {
@@ -99,11 +107,9 @@ class RegistryModule final : public Module {
       bus::RegisterRequest r;
       r.topic = in["topic"];
       r.schema = in["schema"];
-      if (in.contains("compatibility")) {
-        auto m = bus::parse_compat_mode(in["compatibility"].get<std::string>());
-        if (!m.ok()) return m.status();
-        r.compatibility = *m;
-      }
+      auto mode = mode_of(in);
+      if (!mode.ok()) return mode.status();
+      r.compatibility = *mode;
       r.description = in.value("description", "");
       r.examples = in.value("examples", Json::array());
       r.owner = caller_of(ctx);
@@ -219,12 +225,9 @@ class RegistryModule final : public Module {
     t.success_message = "compatibility checked";
     t.handler = [this](Context&, const Json& in) -> Result<Reply> {
       std::string topic = in["topic"];
-      std::optional<bus::CompatMode> mode;
-      if (in.contains("compatibility")) {
-        auto m = bus::parse_compat_mode(in["compatibility"].get<std::string>());
-        if (!m.ok()) return m.status();
-        mode = *m;
-      }
+      auto parsed = mode_of(in);
+      if (!parsed.ok()) return parsed.status();
+      std::optional<bus::CompatMode> mode = *parsed;
       bus::CompatMode effective = mode.value_or(bus::CompatMode::kBackward);
       if (!mode) {
         auto info = env_.schemas->topic(topic);
