@@ -49,14 +49,14 @@ Status Node::start() {
   auto db = open_sqlite(db_path);
   if (!db.ok()) return db.status();
   db_ = std::move(*db);
-  if (in_memory_) {
-    node_key_ = std::make_unique<crypto::Ed25519KeyPair>(crypto::ed25519_generate());  // never signs anything kept
-  } else {
-    auto key = crypto::load_or_create_node_key(config_.data_dir);
-    if (!key.ok()) return key.status();
-    node_key_ = std::make_unique<crypto::Ed25519KeyPair>(std::move(*key));
-  }
-  operator_.squid_id = crypto::did_key_from_ed25519(node_key_->public_key());
+  KeystoreOptions ko;
+  ko.environment = config_.environment;
+  ko.master_key_b64 = config_.master_key;
+  if (!in_memory_) ko.data_dir = config_.data_dir;  // in memory: an ephemeral master key
+  auto ks = Keystore::open(*db_, *clock_, std::move(ko));
+  if (!ks.ok()) return ks.status();
+  keystore_ = std::move(*ks);
+  ANARQ_RETURN_IF_ERROR(load_node_key());
   auto retention = bus::parse_retention(config_.events_retention);
   if (!retention.ok()) return Status::validation("ANARQ_EVENTS_RETENTION: " + retention.status().message());
   ANARQ_RETURN_IF_ERROR(db_->migrate("bus", bus::Bus::migrations()));
@@ -66,6 +66,7 @@ Status Node::start() {
   bus_options.retention = std::move(*retention);
   bus_ = std::make_unique<bus::Bus>(*db_, *clock_, *node_key_, *schemas_, std::move(bus_options));
   ANARQ_RETURN_IF_ERROR(register_event_schemas());
+  ANARQ_RETURN_IF_ERROR(store_new_node_key());
   if (!in_memory_) {
     const crypto::Ed25519KeyPair* key = node_key_.get();
     peer_id_ = crypto::libp2p_peer_id(key->public_key());
@@ -87,13 +88,24 @@ Status Node::start() {
   env.content = content_.get();
   env.bus = bus_.get();
   env.schemas = schemas_.get();
+  env.keystore = keystore_.get();
+  env.node_did = operator_.squid_id;
   ANARQ_RETURN_IF_ERROR(host_.start(config_.modules, env));
   if (!in_memory_) {
     ANARQ_RETURN_IF_ERROR(publish_tool_changes());
     ANARQ_RETURN_IF_ERROR(bus_->start());
   }
   pipeline_ = std::make_unique<Pipeline>(host_.registry(), metrics_, *clock_, db_.get());
-  ANARQ_RETURN_IF_ERROR(add_default_stages(*pipeline_));
+  // x-subid: asked of the sQuid module through its tool, as the operator (who
+  // sees every record, deleted ones included), on each request that names one.
+  ANARQ_RETURN_IF_ERROR(add_default_stages(*pipeline_, [this](const std::string& root, const std::string& sub) -> Result<bool> {
+    if (!host_.registry().find("squid.get")) return false;
+    Call c = call("squid.get", {{"squidId", sub}});
+    if (c.http_status == 404) return false;
+    if (c.http_status != 200) return Status::unavailable("the sQuid directory did not answer: " + c.envelope.value("message", ""));
+    const Json& id = c.envelope["data"]["identity"];
+    return id.value("rootId", "") == root && id.value("squidId", "") != root && id.value("status", "") == "ACTIVE";
+  }));
   mcp_ = std::make_unique<McpServer>(*pipeline_, host_, config_);
   mcp_->set_stdio_identity(operator_);
   events_http_ = std::make_unique<EventStreamHttp>(*bus_);
@@ -155,6 +167,72 @@ Call Node::call_as(const std::string& tool, const Json& input, const IdentityRef
   c.ctx.identity = as;  // the CLI holds the data dir (hence the node key) or the identity's key file
   (void)pipeline_->execute(c);
   return c;
+}
+
+// The node's signing key lives in the keystore under the id "node" (SIGNING,
+// Ed25519, rotated by hand only: the peer id and the operator's DID are this
+// key). First start: a fresh key, or the seed of a legacy DATA_DIR/node.key.
+Status Node::load_node_key() {
+  auto existing = keystore_->get(kNodeKeyId);
+  if (existing.ok()) {
+    auto kp = keystore_->ed25519(kNodeKeyId);
+    if (!kp.ok()) return kp.status();
+    node_key_ = std::make_unique<crypto::Ed25519KeyPair>(std::move(*kp));
+  } else if (existing.status().code() == "NOT_FOUND") {
+    const std::string legacy = (std::filesystem::path(config_.data_dir) / "node.key").string();
+    auto seed = in_memory_ ? Result<std::string>(Status::not_found("")) : crypto::load_secret_file(legacy);
+    if (!seed.ok() && seed.status().code() != "NOT_FOUND") return seed.status();
+    auto kp = seed.ok() ? crypto::ed25519_from_seed(*seed) : Result<crypto::Ed25519KeyPair>(crypto::ed25519_generate());
+    if (!kp.ok()) return kp.status();
+    node_key_ = std::make_unique<crypto::Ed25519KeyPair>(std::move(*kp));
+    new_node_key_ = true;
+    legacy_key_file_ = seed.ok() ? legacy : "";
+  } else {
+    return existing.status();
+  }
+  operator_.squid_id = crypto::did_key_from_ed25519(node_key_->public_key());
+  return {};
+}
+
+// Stores a key load_node_key made, with its audit event, in one transaction.
+// Two processes starting at once: the loser adopts the winner's key (the bus
+// has not signed anything yet and signs through the same object).
+Status Node::store_new_node_key() {
+  if (!new_node_key_) return {};
+  new_node_key_ = false;
+  Status s = db_->transaction([&](Tx& tx) -> Status {
+    NewKey k;
+    k.key_id = kNodeKeyId;
+    k.owner = "node";
+    k.purpose = KeyPurpose::kSigning;
+    k.algorithm = kAlgEd25519;
+    k.manual_rotation = true;
+    k.label = "node identity: event and checkpoint signatures, peer id";
+    auto v = keystore_->import(tx, k, node_key_->seed());
+    if (!v.ok()) return v.status();
+    bus::EventDraft d;
+    d.topic = "q.qlock.key.created.v1";
+    d.source = "qlock";
+    d.actor = {{"squidId", operator_.squid_id}};
+    d.payload = key_version_json(*v);
+    auto p = bus_->publish(tx, d);
+    return p.ok() ? Status() : p.status();
+  });
+  if (s.code() == "VERSION_CONFLICT") {
+    legacy_key_file_.clear();
+    auto kp = keystore_->ed25519(kNodeKeyId);
+    if (!kp.ok()) return kp.status();
+    *node_key_ = std::move(*kp);
+    operator_.squid_id = crypto::did_key_from_ed25519(node_key_->public_key());
+    return {};
+  }
+  if (!s.ok()) return s;
+  if (!legacy_key_file_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(legacy_key_file_, ec);  // its seed is sealed in the keystore now
+    log::info("node key moved into the keystore", {{"from", legacy_key_file_}});
+  }
+  return {};
 }
 
 Status Node::register_event_schemas() {

@@ -18,6 +18,7 @@
 #include "crypto/ed25519.h"
 #include "store/content.h"
 #include "store/db.h"
+#include "store/keystore.h"
 #include "transport/http_api.h"
 #include "transport/ipfs_http.h"
 #include "transport/mcp.h"
@@ -55,6 +56,7 @@ class Node {
   Db& db() { return *db_; }
   bus::Bus& bus() { return *bus_; }
   bus::SchemaRegistry& schemas() { return *schemas_; }
+  Keystore& keystore() { return *keystore_; }
   // The node's did:key: local transports (CLI, MCP over stdio) act as it.
   const IdentityRef& operator_identity() const { return operator_; }
 
@@ -64,7 +66,12 @@ class Node {
   const Clock* clock_;
   Metrics metrics_;
   std::unique_ptr<Db> db_;
+  std::unique_ptr<Keystore> keystore_;
   std::unique_ptr<crypto::Ed25519KeyPair> node_key_;
+  bool new_node_key_ = false;
+  std::string legacy_key_file_;
+  Status load_node_key();
+  Status store_new_node_key();
   IdentityRef operator_;
   std::unique_ptr<bus::SchemaRegistry> schemas_;
   std::unique_ptr<bus::Bus> bus_;

@@ -51,6 +51,8 @@ Status load_env(Config& c, const EnvLookup& env) {
   if (const char* v = env("ANARQ_LOG_LEVEL")) c.log_level = v;
   if (const char* v = env("ANARQ_ALLOWED_ORIGINS")) c.allowed_origins = split_list(v);
   if (const char* v = env("ANARQ_EVENTS_RETENTION")) c.events_retention = v;
+  if (const char* v = env("ANARQ_ENV")) c.environment = v;
+  if (const char* v = env("ANARQ_MASTER_KEY")) c.master_key = v;
   if (const char* v = env("ANARQ_KUBO_RPC_REMOTE")) {
     std::string b = v;
     if (b != "0" && b != "1" && b != "true" && b != "false")
@@ -73,6 +75,8 @@ Status Config::validate() const {
   bool level_ok = false;
   for (const char* l : kLevels) level_ok |= log_level == l;
   if (!level_ok) return Status::validation("log level must be one of trace|debug|info|warn|error|off");
+  if (environment != "dev" && environment != "staging" && environment != "prod")
+    return Status::validation("ANARQ_ENV must be dev, staging or prod");
   return {};
 }
 

@@ -28,6 +28,10 @@ struct Config {
   // ANARQ_EVENTS_RETENTION: event log retention, first matching rule wins:
   // "q.qchat.>=7d/64MiB;>=30d/1GiB" (pattern=age/size; 0 = no limit).
   std::string events_retention = ">=30d/1GiB";
+  std::string environment = "dev";          // ANARQ_ENV: dev|staging|prod; keys of another one are refused
+  // ANARQ_MASTER_KEY: base64 of 32 bytes sealing the keystore; empty = DATA_DIR/master.key
+  // (created 0600 on first start). A secret: never logged or reported.
+  std::string master_key;
 
   // Checks ranges; VALIDATION_ERROR naming the offending setting.
   Status validate() const;

@@ -1,6 +1,7 @@
 #include "crypto/locksig.h"
 
 #include "core/ids.h"
+#include "crypto/xmss.h"
 #include "ipld/multibase.h"
 
 namespace anarq::crypto {
@@ -37,21 +38,60 @@ Result<Json> locksig_sign(const Ed25519KeyPair& key, std::string_view m, int64_t
               {"nonce", std::move(nonce)}};
 }
 
+namespace {
+
+Status verify_ed25519(const Json& s, const std::string& signed_bytes) {
+  auto pub = ed25519_from_did_key(s["pub"].get<std::string>());
+  if (!pub.ok()) return pub.status();
+  auto sig = ipld::base64_decode(s["sig"].get<std::string>(), /*url=*/true);
+  if (!sig.ok() || sig->size() != kEd25519SignatureBytes) return Status::validation("sig must be a base64url Ed25519 signature");
+  if (!ed25519_verify(*pub, signed_bytes, *sig))
+    return Status(ErrorCode::kSignatureInvalid, "LockSig does not verify for " + s["pub"].get<std::string>());
+  return {};
+}
+
+Status verify_xmss(const Json& s, const std::string& signed_bytes) {
+  auto pub = ipld::base64_decode(s["pub"].get<std::string>(), /*url=*/true);
+  auto sig = ipld::base64_decode(s["sig"].get<std::string>(), /*url=*/true);
+  if (!pub.ok() || !sig.ok()) return Status::validation("XMSS pub and sig must be base64url");
+  if (!xmss_verify(*pub, signed_bytes, *sig))
+    return Status(ErrorCode::kSignatureInvalid, "XMSS LockSig does not verify for its public key");
+  return {};
+}
+
+Status verify_hybrid(const Json& s, const std::string& signed_bytes) {
+  if (!s.contains("pq") || !s["pq"].is_object() || s["pq"].value("alg", "") != kLockSigXmss ||
+      !s["pq"].contains("pub") || !s["pq"]["pub"].is_string() || !s["pq"].contains("sig") || !s["pq"]["sig"].is_string())
+    return Status::validation(std::string("a ") + kLockSigHybrid + " LockSig needs pq = {alg: XMSS-SHA2_10_256, pub, sig}");
+  ANARQ_RETURN_IF_ERROR(verify_ed25519(s, signed_bytes));
+  return verify_xmss(s["pq"], signed_bytes);
+}
+
+using Verifier = Status (*)(const Json&, const std::string&);
+const std::vector<std::pair<std::string, Verifier>>& registry() {
+  static const std::vector<std::pair<std::string, Verifier>> algs = {
+      {"Ed25519", verify_ed25519}, {kLockSigXmss, verify_xmss}, {kLockSigHybrid, verify_hybrid}};
+  return algs;
+}
+
+}  // namespace
+
+std::vector<std::string> locksig_algorithms() {
+  std::vector<std::string> out;
+  for (const auto& [name, fn] : registry()) out.push_back(name);
+  return out;
+}
+
 Status locksig_verify(const Json& s, std::string_view m) {
   if (!s.is_object() || !s.contains("alg") || !s["alg"].is_string() || !s.contains("pub") || !s["pub"].is_string() ||
       !s.contains("sig") || !s["sig"].is_string() || !s.contains("ts") || !s["ts"].is_number_integer() ||
       !s.contains("nonce") || !s["nonce"].is_string())
     return Status::validation("a LockSig needs alg, pub, sig (strings), ts (integer) and nonce");
-  if (s["alg"] != "Ed25519") return Status::validation("unsupported LockSig alg '" + s["alg"].get<std::string>() + "'");
   std::string nonce = s["nonce"];
   ANARQ_RETURN_IF_ERROR(validate_locksig_nonce(nonce));
-  auto pub = ed25519_from_did_key(s["pub"].get<std::string>());
-  if (!pub.ok()) return pub.status();
-  auto sig = ipld::base64_decode(s["sig"].get<std::string>(), /*url=*/true);
-  if (!sig.ok() || sig->size() != kEd25519SignatureBytes) return Status::validation("sig must be a base64url Ed25519 signature");
-  if (!ed25519_verify(*pub, locksig_message(s["ts"].get<int64_t>(), nonce, m), *sig))
-    return Status(ErrorCode::kSignatureInvalid, "LockSig does not verify for " + s["pub"].get<std::string>());
-  return {};
+  for (const auto& [name, verify] : registry())
+    if (s["alg"] == name) return verify(s, locksig_message(s["ts"].get<int64_t>(), nonce, m));
+  return Status::validation("unsupported LockSig alg '" + s["alg"].get<std::string>() + "'");
 }
 
 }  // namespace anarq::crypto

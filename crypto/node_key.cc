@@ -13,6 +13,12 @@
 namespace anarq::crypto {
 
 Result<Ed25519KeyPair> load_key_file(const std::string& path) {
+  auto seed = load_secret_file(path);
+  if (!seed.ok()) return seed.status();
+  return ed25519_from_seed(*seed);
+}
+
+Result<std::string> load_secret_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::not_found("no key file " + path);
   if ((st.st_mode & 077) != 0) return Status::unavailable(path + " is readable by group or others; chmod 600 it");
@@ -23,18 +29,22 @@ Result<Ed25519KeyPair> load_key_file(const std::string& path) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   auto seed = ipld::base64_decode(text, /*url=*/true);
   if (!seed.ok() || seed->size() != kEd25519SeedBytes)
-    return Status::unavailable(path + " does not hold a base64url Ed25519 seed");
-  return ed25519_from_seed(*seed);
+    return Status::unavailable(path + " does not hold a base64url 32-byte secret");
+  return std::move(*seed);
 }
 
 Status write_new_key_file(const std::string& path, const Ed25519KeyPair& key) {
+  return write_new_secret_file(path, key.seed());
+}
+
+Status write_new_secret_file(const std::string& path, std::string_view secret) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) return Status(ErrorCode::kVersionConflict, path + " exists; refusing to replace a key");
   // Write to a temp file created 0600, fsync, then rename: never a half key.
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::unavailable("cannot create " + tmp);
-  std::string line = ipld::base64_encode(key.seed(), /*url=*/true) + "\n";
+  std::string line = ipld::base64_encode(secret, /*url=*/true) + "\n";
   bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -48,15 +58,6 @@ Status write_new_key_file(const std::string& path, const Ed25519KeyPair& key) {
     ::close(dfd);
   }
   return {};
-}
-
-Result<Ed25519KeyPair> load_or_create_node_key(const std::string& data_dir) {
-  const std::string path = (std::filesystem::path(data_dir) / "node.key").string();
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) return load_key_file(path);
-  auto kp = ed25519_generate();
-  ANARQ_RETURN_IF_ERROR(write_new_key_file(path, kp));
-  return ed25519_from_seed(kp.seed());
 }
 
 }  // namespace anarq::crypto

@@ -55,7 +55,7 @@ class NonceCache {
 
 class AuthenticateStage final : public Stage {
  public:
-  explicit AuthenticateStage(int64_t started_ms) : started_ms_(started_ms) {}
+  AuthenticateStage(int64_t started_ms, SubidentityCheck check) : started_ms_(started_ms), check_(std::move(check)) {}
   const char* name() const override { return "authenticate"; }
 
   Result<Reply> process(Call& call, Chain& next) override {
@@ -82,8 +82,12 @@ class AuthenticateStage final : public Stage {
     }
     auto pk = crypto::ed25519_from_did_key(*squid);
     if (!pk.ok()) return identity_invalid("x-squid-id is not an Ed25519 did:key");
-    if (sub && !sub->empty())
-      return identity_invalid("x-subid " + *sub + " is not a live subidentity of " + *squid);
+    std::string sub_id = sub ? *sub : "";
+    if (sub) {
+      auto sub_pk = crypto::ed25519_from_did_key(*sub);
+      if (!sub_pk.ok()) return identity_invalid("x-subid is not an Ed25519 did:key");
+      pk = std::move(sub_pk);  // the acting key signs
+    }
     int64_t ts = 0;
     auto [end, ec] = std::from_chars(ts_text->data(), ts_text->data() + ts_text->size(), ts);
     if (ec != std::errc() || end != ts_text->data() + ts_text->size() || ts_text->empty())
@@ -99,18 +103,26 @@ class AuthenticateStage final : public Stage {
     if (!sig.ok() || sig->size() != crypto::kEd25519SignatureBytes)
       return signature_invalid("x-sig must be a base64url (unpadded) 64-byte Ed25519 signature");
     std::string_view body = ctx.body ? std::string_view(*ctx.body) : std::string_view();
-    std::string canonical = canonical_request(ctx.method, ctx.target, *ts_text, *nonce, *squid, "", body);
+    std::string canonical = canonical_request(ctx.method, ctx.target, *ts_text, *nonce, *squid, sub_id, body);
+    const std::string& acting = sub ? *sub : *squid;
     if (!crypto::ed25519_verify(*pk, canonical, *sig))
-      return signature_invalid("x-sig does not verify for " + *squid + " over this method, target, body and headers");
-    auto fresh = nonces_.insert(*squid, *nonce, ts, now);
+      return signature_invalid("x-sig does not verify for " + acting + " over this method, target, body and headers");
+    // Only a verified request costs a directory lookup.
+    if (sub) {
+      auto live = check_ ? check_(*squid, *sub) : Result<bool>(false);
+      if (!live.ok()) return live.status();
+      if (!*live) return identity_invalid("x-subid " + *sub + " is not a live subidentity of " + *squid);
+    }
+    auto fresh = nonces_.insert(acting, *nonce, ts, now);
     if (!fresh.ok()) return fresh.status();
-    if (!*fresh) return signature_invalid("x-nonce was already used by " + *squid + " (replay)");
-    ctx.identity = IdentityRef{*squid, "", ""};
+    if (!*fresh) return signature_invalid("x-nonce was already used by " + acting + " (replay)");
+    ctx.identity = IdentityRef{*squid, sub_id, ""};
     return next.proceed(call);
   }
 
  private:
   int64_t started_ms_;
+  SubidentityCheck check_;
   NonceCache nonces_;
 };
 
@@ -131,15 +143,21 @@ std::vector<std::pair<std::string, std::string>> signed_request_headers(const cr
                                                                         const std::string& method,
                                                                         const std::string& target,
                                                                         std::string_view body, int64_t ts_ms,
-                                                                        const std::string& nonce) {
+                                                                        const std::string& nonce,
+                                                                        const std::string& root_id) {
   std::string did = crypto::did_key_from_ed25519(key.public_key());
+  std::string squid = root_id.empty() ? did : root_id;
+  std::string sub = root_id.empty() ? "" : did;
   std::string ts = std::to_string(ts_ms);
-  std::string sig = crypto::ed25519_sign(key, canonical_request(method, target, ts, nonce, did, "", body));
-  return {{"x-squid-id", did}, {"x-ts", ts}, {"x-nonce", nonce}, {"x-sig", ipld::base64_encode(sig, /*url=*/true)}};
+  std::string sig = crypto::ed25519_sign(key, canonical_request(method, target, ts, nonce, squid, sub, body));
+  std::vector<std::pair<std::string, std::string>> h = {
+      {"x-squid-id", squid}, {"x-ts", ts}, {"x-nonce", nonce}, {"x-sig", ipld::base64_encode(sig, /*url=*/true)}};
+  if (!sub.empty()) h.emplace_back("x-subid", sub);
+  return h;
 }
 
-std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms) {
-  return std::make_unique<AuthenticateStage>(started_ms);
+std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms, SubidentityCheck check) {
+  return std::make_unique<AuthenticateStage>(started_ms, std::move(check));
 }
 
 }  // namespace anarq

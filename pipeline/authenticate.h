@@ -11,7 +11,8 @@
 // stage then refuses non-public tools). One carrying any of them must verify
 // completely, or it is refused with 401: SQUID_IDENTITY_INVALID for a missing
 // or malformed identity header or an x-subid that is not a live subidentity
-// (none are, until the sQuid module lands), SIGNATURE_INVALID for a bad
+// of x-squid-id (asked of the sQuid module on every such request, so a
+// deleted subidentity is refused at once), SIGNATURE_INVALID for a bad
 // signature, a timestamp outside +-300 s, a nonce seen before from the same
 // identity, or a request signed before this process started (so a restart
 // cannot reopen the replay window: the nonce cache is in memory, and every
@@ -20,6 +21,7 @@
 // Calls that already carry an identity (CLI, MCP over stdio, in-process
 // children) are not re-authenticated. Thread-safe: the nonce cache is
 // mutex-guarded and bounded.
+#include <functional>
 #include <memory>
 
 #include "crypto/ed25519.h"
@@ -36,14 +38,20 @@ std::string canonical_request(const std::string& method, const std::string& targ
                               std::string_view body);
 
 // The client side: the x-squid-id, x-ts, x-nonce and x-sig headers for one
-// request signed by `key` as a root identity (nonce: 16-64 of [A-Za-z0-9_-]).
+// request signed by `key` (nonce: 16-64 of [A-Za-z0-9_-]). With `root_id`,
+// `key` is a subidentity of that root: x-squid-id = root_id, x-subid = key's DID.
 std::vector<std::pair<std::string, std::string>> signed_request_headers(const crypto::Ed25519KeyPair& key,
                                                                         const std::string& method,
                                                                         const std::string& target,
                                                                         std::string_view body, int64_t ts_ms,
-                                                                        const std::string& nonce);
+                                                                        const std::string& nonce,
+                                                                        const std::string& root_id = "");
+
+// Whether sub_id is a live (not deleted) subidentity of squid_id. The sQuid
+// module answers it (wired by app/); without one, no subidentity is live.
+using SubidentityCheck = std::function<Result<bool>(const std::string& squid_id, const std::string& sub_id)>;
 
 // started_ms: requests signed before it are refused (see above).
-std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms);
+std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms, SubidentityCheck check = {});
 
 }  // namespace anarq

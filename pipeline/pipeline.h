@@ -14,6 +14,7 @@
 //
 // Thread-safety: execute() may run on many threads at once; stages are
 // immutable after start-up or guard their own state.
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -105,7 +106,9 @@ std::unique_ptr<Stage> make_access_stage();
 std::unique_ptr<Stage> make_handler_stage();
 
 // trace, metrics, envelope, resolve, guard, validate, authenticate, access, handler.
-Status add_default_stages(Pipeline& pipeline);
+// `subidentities` answers the authentication stage's x-subid check.
+Status add_default_stages(Pipeline& pipeline,
+                          std::function<Result<bool>(const std::string&, const std::string&)> subidentities = {});
 
 // The standard envelope of ../shared/spec/standards.md section 1.
 // Moves reply.data into the envelope.

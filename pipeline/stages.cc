@@ -197,7 +197,7 @@ Result<std::unique_ptr<Stage>> make_validate_stage(const ToolRegistry& registry)
   return std::unique_ptr<Stage>(std::make_unique<ValidateStage>(std::move(validators)));
 }
 
-Status add_default_stages(Pipeline& p) {
+Status add_default_stages(Pipeline& p, SubidentityCheck subidentities) {
   p.add(make_trace_stage());
   p.add(make_metrics_stage(p.metrics()));
   p.add(make_envelope_stage());
@@ -206,7 +206,7 @@ Status add_default_stages(Pipeline& p) {
   auto validate = make_validate_stage(p.registry());
   if (!validate.ok()) return validate.status();
   p.add(std::move(*validate));
-  p.add(make_authenticate_stage(p.clock().now_ms()));
+  p.add(make_authenticate_stage(p.clock().now_ms(), std::move(subidentities)));
   p.add(make_access_stage());
   p.add(make_handler_stage());
   return {};

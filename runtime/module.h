@@ -16,6 +16,7 @@ namespace anarq {
 class ModuleHost;
 class Metrics;
 class ContentStore;
+class Keystore;
 namespace bus {
 class Bus;
 class SchemaRegistry;
@@ -30,6 +31,8 @@ struct ModuleEnv {
   const ModuleHost* host = nullptr;
   bus::Bus* bus = nullptr;               // events: publish inside your transaction (bus/bus.h)
   bus::SchemaRegistry* schemas = nullptr;  // event schemas and upcasters (bus/schema_registry.h)
+  Keystore* keystore = nullptr;            // sealed, versioned keys (store/keystore.h)
+  std::string node_did;                    // the node's did:key: the operator, and the identity modules act as
 };
 
 // A module's event schemas, modules/<m>/events/*.event.json, embedded in the
