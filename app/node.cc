@@ -132,6 +132,7 @@ Status Node::serve(const std::function<void(const std::string&)>& on_ready) {
   o.drain_timeout_ms = config_.drain_timeout_ms;
   o.max_connections = config_.max_connections;
   HttpApi* api = http_api_.get();
+  o.offload = [api](const HttpRequest& r) { return api->offloads(r); };
   auto server = std::make_unique<HttpServer>(
       o, [api](HttpRequest& r) { return api->handle(r); },
       [api](int status, const std::string& why) { return api->transport_error(status, why); });

@@ -68,6 +68,7 @@ struct Tool {
   bool read_only = false;
   bool write = false;
   bool idempotent = false;  // writes that accept Idempotency-Key
+  bool may_block = false;   // may wait (qlock.lock waitMs): HTTP runs it off the I/O threads
   std::vector<std::string> emits;
   std::string rate_class = "default";
   int cost = 1;

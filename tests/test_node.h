@@ -21,15 +21,19 @@ inline std::string temp_dir(const std::string& prefix) {
 
 class ServedNode {
  public:
-  explicit ServedNode(Config config = {}) {
-    dir_ = temp_dir("anarq-test");
+  // data_dir: serve an existing data dir (kept on destruction: restarts);
+  // empty = a fresh temp dir, removed on destruction.
+  explicit ServedNode(Config config = {}, std::string data_dir = "", bool expect_start_failure = false)
+      : keep_(!data_dir.empty()) {
+    dir_ = keep_ ? data_dir : temp_dir("anarq-test");
     config.data_dir = dir_;
     config.listen = "127.0.0.1:0";
     if (config.threads == 0) config.threads = 2;
     config.log_level = "off";
     node_ = std::make_unique<Node>(config);
     Status s = node_->start();
-    EXPECT_TRUE(s.ok()) << s.to_string();
+    start_status_ = s;
+    if (!expect_start_failure) EXPECT_TRUE(s.ok()) << s.to_string();
     if (!s.ok()) return;
     thread_ = std::thread([this] {
       Status st = node_->serve([this](const std::string& url) {
@@ -47,8 +51,9 @@ class ServedNode {
   }
   ~ServedNode() {
     stop();
+    node_.reset();
     std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
+    if (!keep_) std::filesystem::remove_all(dir_, ec);
   }
   void stop() {
     if (thread_.joinable()) {
@@ -57,10 +62,12 @@ class ServedNode {
     }
   }
   uint16_t port() const { return port_; }
+  const Status& start_status() const { return start_status_; }
   Node& node() { return *node_; }
   const std::string& dir() const { return dir_; }
 
  private:
+  bool keep_ = false;
   std::string dir_;
   std::unique_ptr<Node> node_;
   std::thread thread_;
@@ -69,6 +76,7 @@ class ServedNode {
   uint16_t port_ = 0;
   bool done_ = false;
   Status serve_status_;
+  Status start_status_;
 };
 
 }  // namespace anarq::test

@@ -149,6 +149,15 @@ HttpResponse HttpApi::health() {
   return r;
 }
 
+bool HttpApi::offloads(const HttpRequest& req) const {
+  if (req.method != "POST") return false;
+  std::string path, query;
+  split_target(req.target, path, query);
+  if (path == "/mcp") return req.body.find("\"tools/call\"") != std::string::npos;
+  RouteMatch match = router_.match(req.method, path);
+  return match.kind == RouteMatch::Kind::kFound && match.tool->may_block;
+}
+
 HttpResponse HttpApi::route(HttpRequest& req) {
   std::string path, query;
   split_target(req.target, path, query);
@@ -179,7 +188,7 @@ HttpResponse HttpApi::route(HttpRequest& req) {
   }
   if (path == "/mcp") {
     McpHttpResponse mr;
-    if (m == "POST") mr = mcp_.handle_post(req.body, req.headers);
+    if (m == "POST") mr = mcp_.handle_post(req.body, req.headers, req.target);
     else if (m == "DELETE") mr = mcp_.handle_delete(req.headers);
     else {
       // No server-initiated SSE stream: GET answers 405, as the transport allows.

@@ -29,6 +29,9 @@ class HttpApi {
   HttpResponse handle(HttpRequest& request);
   // For errors the transport detects before routing (400, 408, 413, 431, 503).
   HttpResponse transport_error(int status, const std::string& reason);
+  // Whether the server should run this request off its I/O threads: tools
+  // that may wait, and MCP calls (any tool may be behind POST /mcp).
+  bool offloads(const HttpRequest& request) const;
 
  private:
   HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs, EventStreamHttp* events);

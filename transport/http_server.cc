@@ -85,6 +85,9 @@ struct HttpServer::Impl {
   std::unique_ptr<net::steady_timer> drain_timer;  // on worker 0
   std::atomic<bool> draining{false};
   std::atomic<int> connections{0};
+  // Declared after the workers, so destroyed (joined) first: its tasks touch
+  // coroutine frames that live until the io_contexts go.
+  std::unique_ptr<net::thread_pool> blocking;
 
   Impl(HttpServerOptions o, HttpHandler h, HttpErrorResponder e)
       : options(std::move(o)), handler(std::move(h)), on_error(std::move(e)) {}
@@ -342,11 +345,29 @@ struct HttpServer::Impl {
       }
       in.remote_addr = c.remote_addr;
       HttpResponse out;
-      try {
-        out = handler(in);
-      } catch (const std::exception& e) {
-        log::error("http handler threw", {{"error", e.what()}, {"target", in.target}});
-        out = on_error(500, "internal error");
+      if (blocking && options.offload(in)) {
+        // Off the I/O thread; the coroutine waits on a timer the pool cancels
+        // when done (posted to this worker, so it runs after we suspend).
+        auto ex = co_await net::this_coro::executor;
+        net::steady_timer done(ex, net::steady_timer::time_point::max());
+        net::post(*blocking, [&, ex] {
+          try {
+            out = handler(in);
+          } catch (const std::exception& e) {
+            log::error("http handler threw", {{"error", e.what()}, {"target", in.target}});
+            out = on_error(500, "internal error");
+          }
+          net::post(ex, [&done] { done.cancel(); });
+        });
+        beast::error_code wait_ec;
+        co_await done.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
+      } else {
+        try {
+          out = handler(in);
+        } catch (const std::exception& e) {
+          log::error("http handler threw", {{"error", e.what()}, {"target", in.target}});
+          out = on_error(500, "internal error");
+        }
       }
       bool keep_alive = req.keep_alive() && !draining;
       co_await write(c, out, keep_alive, req.version());
@@ -455,6 +476,7 @@ Result<uint16_t> HttpServer::listen() {
     port = w->acceptor.local_endpoint().port();  // port 0: the others join the port the first one got
     i.workers.push_back(std::move(w));
   }
+  if (i.options.offload) i.blocking = std::make_unique<net::thread_pool>(std::max(1, i.options.offload_threads));
   i.signals = std::make_unique<net::signal_set>(i.control());
   i.drain_timer = std::make_unique<net::steady_timer>(i.control());
   if (i.options.handle_signals) {
@@ -476,6 +498,7 @@ void HttpServer::run() {
   for (size_t t = 1; t < i.workers.size(); ++t) pool.emplace_back([w = i.workers[t].get()] { w->ioc.run(); });
   i.control().run();
   for (auto& t : pool) t.join();
+  if (i.blocking) i.blocking->join();
 }
 
 void HttpServer::stop() {

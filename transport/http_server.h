@@ -33,6 +33,11 @@ struct HttpServerOptions {
   int drain_timeout_ms = 10'000;
   int max_connections = 10'000;
   bool handle_signals = true;
+  // Requests for which this answers true run on a separate pool of
+  // offload_threads (handlers that may wait, such as qlock.lock with waitMs),
+  // so that they never stall the I/O thread their connection lives on.
+  std::function<bool(const HttpRequest&)> offload;
+  int offload_threads = 8;
 };
 
 using HttpHandler = std::function<HttpResponse(HttpRequest&)>;

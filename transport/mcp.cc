@@ -99,6 +99,9 @@ struct McpServer::Dispatch {
   std::string version;     // the revision this request is served under
   const std::map<std::string, std::string>* headers = nullptr;
   bool http = false;
+  // POST /mcp: what a request signature covers (the whole JSON-RPC body).
+  const std::string* raw_body = nullptr;
+  std::string target = "/mcp";
   int http_status = 200;   // for errors that the revision maps to an HTTP status
   std::string new_session_id;
 };
@@ -245,6 +248,11 @@ Json McpServer::tools_call(Dispatch& d) {
   call.request_bytes = dump_compact(args).size();
   call.ctx = pipeline_.new_context(Transport::kMcp, d.headers ? *d.headers : std::map<std::string, std::string>{});
   if (!d.http && stdio_identity_) call.ctx.identity = stdio_identity_;
+  if (d.http) {  // signed headers authenticate exactly as on the tool's own route
+    call.ctx.method = "POST";
+    call.ctx.target = d.target;
+    call.ctx.body = d.raw_body;
+  }
   Result<Reply> r = pipeline_.execute(call);
   Json result;
   if (r.ok()) {
@@ -376,7 +384,8 @@ std::optional<McpHttpResponse> McpServer::check_origin(const std::map<std::strin
   return std::nullopt;
 }
 
-McpHttpResponse McpServer::handle_post(const std::string& body, const std::map<std::string, std::string>& headers) {
+McpHttpResponse McpServer::handle_post(const std::string& body, const std::map<std::string, std::string>& headers,
+                                       const std::string& target) {
   McpHttpResponse out;
   if (auto denied = check_origin(headers)) return *denied;
   std::string ctype = header(headers, "content-type");
@@ -400,6 +409,8 @@ McpHttpResponse McpServer::handle_post(const std::string& body, const std::map<s
   Dispatch d;
   d.http = true;
   d.headers = &headers;
+  d.raw_body = &body;
+  d.target = target;
   bool is_request = msg.contains("method") && msg.contains("id");
   d.method = msg.value("method", "");
   d.params = msg.contains("params") && msg["params"].is_object() ? msg["params"] : Json::object();

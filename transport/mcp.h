@@ -57,7 +57,9 @@ class McpServer {
   std::optional<Json> handle_stdio(const std::string& line, McpStdioState& state);
 
   // POST /mcp. headers have lower-case names.
-  McpHttpResponse handle_post(const std::string& body, const std::map<std::string, std::string>& headers);
+  // target: the request target as sent (signed requests cover it and the body).
+  McpHttpResponse handle_post(const std::string& body, const std::map<std::string, std::string>& headers,
+                              const std::string& target = "/mcp");
   // DELETE /mcp: ends a session.
   McpHttpResponse handle_delete(const std::map<std::string, std::string>& headers);
   // Origin/Host checks against DNS rebinding; nullopt when the request may pass.

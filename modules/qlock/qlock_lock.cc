@@ -17,7 +17,7 @@ namespace {
 
 constexpr int64_t kDefaultTtlMs = 30'000;
 constexpr int64_t kMaxTtlMs = 3'600'000;
-constexpr int64_t kMaxWaitMs = 30'000;
+constexpr int64_t kMaxWaitMs = 10'000;
 constexpr int64_t kPollMs = 100;
 constexpr size_t kMaxMetadataBytes = 4096;
 
@@ -119,6 +119,7 @@ Tool LockService::tool() {
       "metadata": {"type": "object"}, "released": {"type": "boolean"}}})"_json;
   t.http = {"POST", "/qlock/v1/lock"};
   t.write = true;
+  t.may_block = true;  // waitMs: served off the I/O threads
   t.emits = {"q.qlock.lock.acquired.v1", "q.qlock.lock.released.v1", "q.qlock.lock.extended.v1",
              "q.qlock.lock.failed.v1"};
   t.handler = [this](Context& ctx, const Json& in) { return handle(ctx, in); };

@@ -1,0 +1,1 @@
+// sQuid module: being written (this session)
