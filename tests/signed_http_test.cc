@@ -75,9 +75,15 @@ TEST_F(SignedHttpTest, EveryTamperingIsRefusedWith401) {
   auto wrong = sign_request(other, "POST", target, body);
   wrong["x-squid-id"] = did_;
   expect_401(wrong, target, body, "SIGNATURE_INVALID", "another key's signature");
-  auto sub = sign_request(key_, "POST", target, body);
-  sub["x-subid"] = crypto::did_key_from_ed25519(other.public_key());
+  // Signed correctly by the acting key, but `other` is no subidentity of this root.
+  std::map<std::string, std::string> sub = {{"content-type", "application/json"}};
+  for (auto& [k, v] : signed_request_headers(other, "POST", target, body, SystemClock::instance().now_ms(),
+                                             random_hex(12), did_))
+    sub[k] = v;
   expect_401(sub, target, body, "SQUID_IDENTITY_INVALID", "x-subid that is no live subidentity");
+  auto root_signed = sign_request(key_, "POST", target, body);
+  root_signed["x-subid"] = crypto::did_key_from_ed25519(other.public_key());
+  expect_401(root_signed, target, body, "SIGNATURE_INVALID", "an x-subid request must be signed by the subidentity's key");
   auto missing = sign_request(key_, "POST", target, body);
   missing.erase("x-nonce");
   expect_401(missing, target, body, "SQUID_IDENTITY_INVALID", "missing x-nonce");

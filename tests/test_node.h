@@ -33,7 +33,9 @@ class ServedNode {
     node_ = std::make_unique<Node>(config);
     Status s = node_->start();
     start_status_ = s;
-    if (!expect_start_failure) EXPECT_TRUE(s.ok()) << s.to_string();
+    if (!expect_start_failure) {
+      EXPECT_TRUE(s.ok()) << s.to_string();
+    }
     if (!s.ok()) return;
     thread_ = std::thread([this] {
       Status st = node_->serve([this](const std::string& url) {

@@ -1,5 +1,6 @@
 // node: the node describing itself — node.info and node.tools. Both are public
 // and read-only; node.tools is where MCP tool discovery starts.
+#include <mutex>
 #include "core/clock.h"
 #include "core/ids.h"
 #include "runtime/host.h"
@@ -119,21 +120,27 @@ class NodeModule final : public Module {
     info.success_code = "NODE_INFO";
     info.success_message = "node information";
     info.handler = [this](Context& ctx, const Json&) -> Result<Reply> {
-      Json modules = Json::array();
-      for (const auto& m : env_.host->modules())
-        modules.push_back({{"name", m.name},
-                           {"version", m.version},
-                           {"description", m.description},
-                           {"exposed", m.exposed},
-                           {"schemaVersion", m.schema_version}});
-      int64_t started = env_.host->started_at_ms();
-      return Json{{"nodeId", node_id_},
-                  {"version", ANARQ_VERSION},
-                  {"build", {{"gitRev", ANARQ_GIT_REV}, {"type", kBuildType}, {"compiler", __VERSION__}}},
-                  {"modules", modules},
-                  {"startedAt", format_rfc3339_ms(started)},
-                  {"uptimeMs", std::max<int64_t>(0, ctx.clock->now_ms() - started)},
-                  {"storage", {{"state", env_.db->backend()}}}};
+      // Everything but the uptime is fixed once the host has started: built
+      // once (node.info is the cheap call that health checks and the
+      // signed-request benchmark use), then copied.
+      std::call_once(info_once_, [&] {
+        Json modules = Json::array();
+        for (const auto& m : env_.host->modules())
+          modules.push_back({{"name", m.name},
+                             {"version", m.version},
+                             {"description", m.description},
+                             {"exposed", m.exposed},
+                             {"schemaVersion", m.schema_version}});
+        info_ = {{"nodeId", node_id_},
+                 {"version", ANARQ_VERSION},
+                 {"build", {{"gitRev", ANARQ_GIT_REV}, {"type", kBuildType}, {"compiler", __VERSION__}}},
+                 {"modules", std::move(modules)},
+                 {"startedAt", format_rfc3339_ms(env_.host->started_at_ms())},
+                 {"storage", {{"state", env_.db->backend()}}}};
+      });
+      Json out = info_;
+      out["uptimeMs"] = std::max<int64_t>(0, ctx.clock->now_ms() - env_.host->started_at_ms());
+      return out;
     };
 
     Tool tools;
@@ -165,6 +172,8 @@ class NodeModule final : public Module {
  private:
   ModuleEnv env_;
   std::string node_id_;
+  std::once_flag info_once_;
+  Json info_;
 };
 
 }  // namespace

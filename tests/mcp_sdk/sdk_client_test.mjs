@@ -9,6 +9,8 @@
 //   b. sdk1 Client + StreamableHTTPClientTransport  (`anarq --data-dir TMP serve --listen 127.0.0.1:0`)
 //   c. v2 client (@modelcontextprotocol/client) pinned to revision 2026-07-28, stateless HTTP
 //   d. raw fetch checks of the HTTP transport (Origin, Mcp-Name, Mcp-Session-Id)
+//   e. sdk1 Client + StreamableHTTPClientTransport with a signing fetch (docs/signing.md): identity
+//      tools (qlock.sign) act as the signer; the same call unsigned is refused
 //
 // A scenario runs all of its checks even after one fails, so one run lists every broken check.
 // Prints one `ok` line per passed scenario, `FAIL` plus the failed checks otherwise, then a
@@ -16,6 +18,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -376,6 +379,109 @@ async function eventsAgentChecks(ctx, client) {
   });
 }
 
+// ---------------------------------------------------------------- signed requests (docs/signing.md)
+
+const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'; // Bitcoin alphabet
+
+function base58btcEncode(bytes) {
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  let out = '';
+  while (n > 0n) {
+    out = B58[Number(n % 58n)] + out;
+    n /= 58n;
+  }
+  for (const b of bytes) {
+    if (b !== 0) break;
+    out = '1' + out;
+  }
+  return out;
+}
+
+function base58btcDecode(text) {
+  let n = 0n;
+  for (const c of text) {
+    const v = B58.indexOf(c);
+    if (v < 0) throw new Error(`not base58btc: ${JSON.stringify(c)} in ${JSON.stringify(text)}`);
+    n = n * 58n + BigInt(v);
+  }
+  const bytes = [];
+  while (n > 0n) {
+    bytes.unshift(Number(n & 0xffn));
+    n >>= 8n;
+  }
+  for (const c of text) {
+    if (c !== '1') break;
+    bytes.unshift(0);
+  }
+  return Buffer.from(bytes);
+}
+
+// did:key of an Ed25519 public key: multicodec 0xed 0x01, then the 32 raw bytes, base58btc.
+function didKeyOf(publicKey) {
+  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x, 'base64url');
+  assert.equal(raw.length, 32, 'raw Ed25519 public key length');
+  return 'did:key:z' + base58btcEncode(Buffer.concat([Buffer.from([0xed, 0x01]), raw]));
+}
+
+function publicKeyOfDidKey(did) {
+  assert.ok(did.startsWith('did:key:z'), `did:key with base58btc multibase (got ${did})`);
+  const bytes = base58btcDecode(did.slice('did:key:z'.length));
+  assert.ok(bytes.length === 34 && bytes[0] === 0xed && bytes[1] === 0x01, `Ed25519 multicodec 0xed01 + 32 bytes (${did})`);
+  return crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: bytes.subarray(2).toString('base64url') }, format: 'jwk' });
+}
+
+// The x-* headers of a request signed by `privateKey` as `did` (no x-subid).
+function signedHeaders({ privateKey, did }, method, target, body, ts = Date.now(), nonce = crypto.randomBytes(16).toString('base64url')) {
+  const canonical = [
+    'anarq-request-v1',
+    method.toUpperCase(),
+    target,
+    String(ts),
+    nonce,
+    did,
+    '', // x-subid
+    crypto.createHash('sha256').update(body).digest('hex'),
+  ].join('\n');
+  const sig = crypto.sign(null, Buffer.from(canonical), privateKey).toString('base64url');
+  return { 'x-squid-id': did, 'x-ts': String(ts), 'x-nonce': nonce, 'x-sig': sig };
+}
+
+// A fetch for an SDK transport that signs every POST with a string body as `signer`.
+function makeSigningFetch(signer) {
+  return async (input, init = {}) => {
+    const method = (init.method ?? 'GET').toUpperCase();
+    if (method !== 'POST' || typeof init.body !== 'string') return fetch(input, init);
+    const url = new URL(input instanceof Request ? input.url : input);
+    const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(signedHeaders(signer, method, url.pathname + url.search, init.body)))
+      headers.set(k, v);
+    return fetch(input, { ...init, headers });
+  };
+}
+
+// The worked example of docs/signing.md, reproduced by the helpers above.
+function assertSigningDocExample() {
+  const seed = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
+  const privateKey = crypto.createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const did = didKeyOf(crypto.createPublicKey(privateKey));
+  assert.equal(did, 'did:key:z6MktwupdmLXVVqTzCw4i46r4uGyosGXRnR3XjN4Zq7oMMsw', 'did:key of the RFC 8032 test 1 key');
+  const h = signedHeaders(
+    { privateKey, did },
+    'post',
+    '/events/v1/publish',
+    '{"topic":"q.shop.order.placed.v1","payload":{"id":"o-1"}}',
+    1764079200000,
+    'n0nce-0123456789ab',
+  );
+  assert.equal(h['x-sig'], '-GPes99ojDrb1K_MjjJ4g4mjGagxruM-KrMozLVQDY9q14NdUe_UR1a12JcnpnIj8PJ5GyE-o3CXGdDCV8CtCA', 'x-sig');
+  assert.equal(base58btcEncode(base58btcDecode(did.slice(9))), did.slice(9), 'base58btc round trip');
+}
+
 // ---------------------------------------------------------------- scenarios
 
 async function scenarioStdio(ctx) {
@@ -624,6 +730,73 @@ async function scenarioRawHttp(ctx) {
   }
 }
 
+// An sdk1 client whose fetch signs every POST /mcp (docs/signing.md, "MCP over HTTP"): identity
+// tools act as the signer; the same tools/call on the same session without the headers is refused.
+async function scenarioHttpSigned(ctx) {
+  await ctx.check('signing helpers reproduce the docs/signing.md worked example', async () => {
+    assertSigningDocExample();
+  });
+  const server = await ctx.must('start anarq serve', () => startHttpServer(ctx));
+  const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+  const signer = { privateKey, did: didKeyOf(publicKey) };
+  const transport = new HttpTransport1(new URL(server.url), { fetch: makeSigningFetch(signer) });
+  const client = new Client1(CLIENT_INFO);
+  client.onerror = () => {};
+  ctx.onCleanup(() => withTimeout(client.close(), 5_000, 'client.close()').catch(() => {}));
+  const opts = { timeout: REQUEST_TIMEOUT_MS };
+  const data = 'signed over mcp';
+
+  await ctx.must('connect (signed initialize over Streamable HTTP)', async () => {
+    await client.connect(transport, opts);
+  });
+
+  let signature;
+  await ctx.check('signed callTool qlock.sign acts as the signer', async () => {
+    const res = await client.callTool({ name: 'qlock.sign', arguments: { data } }, undefined, opts);
+    assert.equal(res.isError, false, `isError (result: ${JSON.stringify(res).slice(0, 400)})`);
+    const sc = res.structuredContent;
+    assert.equal(sc?.keyId, 'sig:' + signer.did, "keyId is the signer's default signing key");
+    signature = sc.signature;
+    assert.equal(signature?.alg, 'Ed25519', 'signature.alg');
+    assert.ok(
+      typeof signature.pub === 'string' && signature.pub.startsWith('did:key:z6Mk'),
+      `signature.pub is an Ed25519 did:key (got ${JSON.stringify(signature.pub)})`,
+    );
+  });
+
+  if (signature) {
+    await ctx.check('signed callTool qlock.verify says valid', async () => {
+      const res = await client.callTool({ name: 'qlock.verify', arguments: { data, signature } }, undefined, opts);
+      assert.equal(res.isError, false, `isError (result: ${JSON.stringify(res).slice(0, 400)})`);
+      assert.equal(res.structuredContent?.valid, true, `valid (result: ${JSON.stringify(res.structuredContent)})`);
+    });
+    await ctx.check('the LockSig verifies with node:crypto from its did:key', async () => {
+      const pub = publicKeyOfDidKey(signature.pub);
+      const msg = Buffer.from(`anarq-locksig-v1\n${signature.ts}\n${signature.nonce}\n${data}`);
+      assert.equal(crypto.verify(null, msg, pub, Buffer.from(signature.sig, 'base64url')), true, 'crypto.verify');
+      assert.equal(
+        crypto.verify(null, Buffer.from(`anarq-locksig-v1\n${signature.ts}\n${signature.nonce}\n${data}!`), pub, Buffer.from(signature.sig, 'base64url')),
+        false,
+        'crypto.verify of other data',
+      );
+    });
+  }
+
+  await ctx.check('unsigned tools/call qlock.sign on the same session -> isError SQUID_IDENTITY_INVALID', async () => {
+    // Raw POST, not the SDK: sdk1's callTool() checks an isError result's structuredContent
+    // against the outputSchema (modelcontextprotocol/typescript-sdk#1943).
+    assert.ok(transport.sessionId, 'the signed client holds a session');
+    const r = await postMcp(
+      server.url,
+      { jsonrpc: '2.0', id: 42, method: 'tools/call', params: { name: 'qlock.sign', arguments: { data } } },
+      { 'mcp-protocol-version': transport.protocolVersion ?? LEGACY, 'mcp-session-id': transport.sessionId },
+    );
+    assert.equal(r.status, 200, `status (body: ${r.text})`);
+    assert.equal(r.json?.result?.isError, true, `result.isError (body: ${r.text.slice(0, 400)})`);
+    assert.equal(r.json.result.structuredContent?.code, 'SQUID_IDENTITY_INVALID', `code (body: ${r.text.slice(0, 400)})`);
+  });
+}
+
 // ---------------------------------------------------------------- runner
 
 const SCENARIOS = [
@@ -631,6 +804,7 @@ const SCENARIOS = [
   ['b. sdk1 streamable HTTP', scenarioHttpSdk1],
   [`c. v2 client pinned ${MODERN} over HTTP`, scenarioHttpModern],
   ['d. raw HTTP checks', scenarioRawHttp],
+  ['e. sdk1 signed streamable HTTP (qlock.sign as the signer)', scenarioHttpSigned],
 ];
 
 // Last-resort guard: even if a cleanup hangs, the run ends (the exit handler kills children).
