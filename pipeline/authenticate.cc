@@ -3,6 +3,7 @@
 #include <charconv>
 #include <deque>
 #include <mutex>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/clock.h"
@@ -53,6 +54,19 @@ class NonceCache {
   std::deque<std::pair<int64_t, std::string>> order_;  // (expiry base, key), oldest first
 };
 
+// did:key -> Ed25519 public key, per thread and bounded: base58 decoding is
+// quadratic, and every signed request needs the key of one or two DIDs.
+Result<std::string> public_key_of(const std::string& did) {
+  constexpr size_t kMaxCached = 4096;
+  thread_local std::unordered_map<std::string, std::string> cache;
+  if (auto it = cache.find(did); it != cache.end()) return it->second;
+  auto pk = crypto::ed25519_from_did_key(did);
+  if (!pk.ok()) return pk;
+  if (cache.size() >= kMaxCached) cache.clear();
+  cache.emplace(did, *pk);
+  return pk;
+}
+
 class AuthenticateStage final : public Stage {
  public:
   AuthenticateStage(int64_t started_ms, SubidentityCheck check) : started_ms_(started_ms), check_(std::move(check)) {}
@@ -80,11 +94,11 @@ class AuthenticateStage final : public Stage {
         if (!v) missing += (missing.empty() ? "" : ", ") + std::string(n);
       return identity_invalid("signed request without " + missing);
     }
-    auto pk = crypto::ed25519_from_did_key(*squid);
+    auto pk = public_key_of(*squid);
     if (!pk.ok()) return identity_invalid("x-squid-id is not an Ed25519 did:key");
     std::string sub_id = sub ? *sub : "";
     if (sub) {
-      auto sub_pk = crypto::ed25519_from_did_key(*sub);
+      auto sub_pk = public_key_of(*sub);
       if (!sub_pk.ok()) return identity_invalid("x-subid is not an Ed25519 did:key");
       pk = std::move(sub_pk);  // the acting key signs
     }
@@ -131,11 +145,15 @@ class AuthenticateStage final : public Stage {
 std::string canonical_request(const std::string& method, const std::string& target, const std::string& ts,
                               const std::string& nonce, const std::string& squid_id, const std::string& sub_id,
                               std::string_view body) {
-  auto digest = ipld::Sha256::digest(body);
   std::string out = "anarq-request-v1\n";
   for (char c : method) out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   out += '\n' + target + '\n' + ts + '\n' + nonce + '\n' + squid_id + '\n' + sub_id + '\n';
-  out += hex_lower(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  if (body.empty()) {
+    out += "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";  // SHA-256 of no bytes
+  } else {
+    auto digest = ipld::Sha256::digest(body);
+    out += hex_lower(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  }
   return out;
 }
 
