@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "core/log.h"
 #include "crypto/node_key.h"
+#include "pipeline/authenticate.h"
 #include "ipld/cid.h"
 #include "ipld/multibase.h"
 #include "ipld/multicodec.h"

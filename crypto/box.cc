@@ -11,7 +11,7 @@ const unsigned char* u8(std::string_view s) { return reinterpret_cast<const unsi
 unsigned char* u8(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
 
 Status decryption_failed(std::string why) {
-  return Status::custom("DECRYPTION_FAILED", 400, false, std::move(why));
+  return Status::custom("QLOCK_DECRYPTION_FAILED", 400, false, std::move(why));
 }
 
 void ensure_sodium() {

@@ -25,7 +25,7 @@ std::string random_secret(size_t n);
 // REQUIRES: key is 32 bytes and nonce 24 bytes (checked: VALIDATION_ERROR).
 Result<std::string> aead_seal(std::string_view key, std::string_view nonce, std::string_view plaintext,
                               std::string_view aad);
-// DECRYPTION_FAILED (400) when the ciphertext, nonce, aad or key differ from the sealing ones.
+// QLOCK_DECRYPTION_FAILED (400) when the ciphertext, nonce, aad or key differ from the sealing ones.
 Result<std::string> aead_open(std::string_view key, std::string_view nonce, std::string_view ciphertext,
                               std::string_view aad);
 

@@ -15,14 +15,14 @@ TEST(AeadTest, RoundTripsAndRefusesEveryAlteredByte) {
   for (size_t i = 0; i < ct->size(); ++i) {
     std::string t = *ct;
     t[i] ^= 0x01;
-    EXPECT_EQ(aead_open(key, nonce, t, "header").status().code(), "DECRYPTION_FAILED") << "byte " << i;
+    EXPECT_EQ(aead_open(key, nonce, t, "header").status().code(), "QLOCK_DECRYPTION_FAILED") << "byte " << i;
   }
-  EXPECT_EQ(aead_open(key, nonce, *ct, "Header").status().code(), "DECRYPTION_FAILED") << "aad is bound";
+  EXPECT_EQ(aead_open(key, nonce, *ct, "Header").status().code(), "QLOCK_DECRYPTION_FAILED") << "aad is bound";
   std::string n2 = nonce;
   n2[0] ^= 1;
-  EXPECT_EQ(aead_open(key, n2, *ct, "header").status().code(), "DECRYPTION_FAILED");
-  EXPECT_EQ(aead_open(random_secret(32), nonce, *ct, "header").status().code(), "DECRYPTION_FAILED");
-  EXPECT_EQ(aead_open(key, nonce, "short", "header").status().code(), "DECRYPTION_FAILED");
+  EXPECT_EQ(aead_open(key, n2, *ct, "header").status().code(), "QLOCK_DECRYPTION_FAILED");
+  EXPECT_EQ(aead_open(random_secret(32), nonce, *ct, "header").status().code(), "QLOCK_DECRYPTION_FAILED");
+  EXPECT_EQ(aead_open(key, nonce, "short", "header").status().code(), "QLOCK_DECRYPTION_FAILED");
   EXPECT_EQ(aead_seal("short key", nonce, "x", "").status().code(), "VALIDATION_ERROR");
 }
 
@@ -51,10 +51,10 @@ TEST(SealedBoxTest, AnyDidKeyReceivesAndOnlyItOpens) {
   ASSERT_TRUE(ct.ok());
   EXPECT_EQ(ct->size(), 9 + kSealedBoxOverhead);
   EXPECT_EQ(*sealed_box_open(alice, *ct), "for alice");
-  EXPECT_EQ(sealed_box_open(eve, *ct).status().code(), "DECRYPTION_FAILED");
+  EXPECT_EQ(sealed_box_open(eve, *ct).status().code(), "QLOCK_DECRYPTION_FAILED");
   std::string t = *ct;
   t.back() ^= 1;
-  EXPECT_EQ(sealed_box_open(alice, t).status().code(), "DECRYPTION_FAILED");
+  EXPECT_EQ(sealed_box_open(alice, t).status().code(), "QLOCK_DECRYPTION_FAILED");
   // The recipient can open it with plain libsodium and the converted key.
   unsigned char xpk[32], xsk[32];
   ASSERT_EQ(crypto_sign_ed25519_pk_to_curve25519(xpk, reinterpret_cast<const unsigned char*>(alice.public_key().data())), 0);

@@ -1,5 +1,7 @@
 #include "pipeline/authenticate.h"
 
+#include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <deque>
 #include <mutex>
@@ -69,7 +71,10 @@ Result<std::string> public_key_of(const std::string& did) {
 
 class AuthenticateStage final : public Stage {
  public:
-  AuthenticateStage(int64_t started_ms, SubidentityCheck check) : started_ms_(started_ms), check_(std::move(check)) {}
+  AuthenticateStage(int64_t started_ms, SubidentityCheck check, Db* db,
+                    std::unordered_map<std::string, int64_t> restart_gates)
+      : started_ms_(started_ms), check_(std::move(check)), db_(db), restart_gates_(std::move(restart_gates)),
+        persisted_(restart_gates_) {}
   const char* name() const override { return "authenticate"; }
 
   Result<Reply> process(Call& call, Chain& next) override {
@@ -112,7 +117,7 @@ class AuthenticateStage final : public Stage {
     if (ts < now - kSignatureWindowMs || ts > now + kSignatureWindowMs)
       return signature_invalid("x-ts is " + std::to_string((now - ts) / 1000) + " s away from this node's clock (window: 300 s)");
     if (ts < started_ms_)
-      return signature_invalid("request signed before this node started; sign it again");
+      return signature_invalid("request signed before this node (re)started; sign it again");
     auto sig = ipld::base64_decode(*sig_text, /*url=*/true);
     if (!sig.ok() || sig->size() != crypto::kEd25519SignatureBytes)
       return signature_invalid("x-sig must be a base64url (unpadded) 64-byte Ed25519 signature");
@@ -127,16 +132,50 @@ class AuthenticateStage final : public Stage {
       if (!live.ok()) return live.status();
       if (!*live) return identity_invalid("x-subid " + *sub + " is not a live subidentity of " + *squid);
     }
+    if (auto g = restart_gates_.find(acting); g != restart_gates_.end() && ts <= g->second)
+      return signature_invalid("request dated at or before " + std::to_string(g->second) + ", as " + acting +
+                               "'s future-dated requests before this node restarted; sign it again with the current time");
     auto fresh = nonces_.insert(acting, *nonce, ts, now);
     if (!fresh.ok()) return fresh.status();
     if (!*fresh) return signature_invalid("x-nonce was already used by " + acting + " (replay)");
+    if (ts > now) ANARQ_RETURN_IF_ERROR(raise_high_water(acting, ts, now));
     ctx.identity = IdentityRef{*squid, sub_id, ""};
     return next.proceed(call);
   }
 
  private:
+  // Durable before the request proceeds: a future-dated request accepted now
+  // must stay refused after a crash and restart. Per acting DID, so that one
+  // identity's clock cannot lock out the others.
+  Status raise_high_water(const std::string& did, int64_t ts, int64_t now) {
+    if (!db_) return {};
+    std::lock_guard lock(high_water_mu_);
+    auto it = persisted_.find(did);
+    if (it != persisted_.end() && ts <= it->second) return {};
+    int64_t next = (ts / 1000 + 2) * 1000;  // 1-2 s ahead: one write per second at most
+    Status s = db_->transaction([&](Tx& tx) -> Status {
+      auto w = tx.exec("INSERT INTO auth_high_water (did, v) VALUES (?, ?) ON CONFLICT (did) DO UPDATE SET v = excluded.v "
+                       "WHERE auth_high_water.v < excluded.v", {did, next});
+      if (!w.ok()) return w.status();
+      // Marks older than the window no longer refuse anything.
+      return tx.exec("DELETE FROM auth_high_water WHERE v < ?", {now - kSignatureWindowMs}).status();
+    });
+    if (!s.ok()) return Status::unavailable("cannot record the replay high-water mark: " + s.message()).with_retry_after(1);
+    if (persisted_.size() >= kMaxRememberedNonces) {
+      for (auto e = persisted_.begin(); e != persisted_.end();) e = e->second < now - kSignatureWindowMs ? persisted_.erase(e) : std::next(e);
+      if (persisted_.size() >= kMaxRememberedNonces)
+        return Status::unavailable("too many identities signing ahead of this node's clock").with_retry_after(5);
+    }
+    persisted_[did] = next;
+    return {};
+  }
+
   int64_t started_ms_;
   SubidentityCheck check_;
+  Db* db_;
+  const std::unordered_map<std::string, int64_t> restart_gates_;  // as persisted before this start
+  std::mutex high_water_mu_;
+  std::unordered_map<std::string, int64_t> persisted_;
   NonceCache nonces_;
 };
 
@@ -174,8 +213,21 @@ std::vector<std::pair<std::string, std::string>> signed_request_headers(const cr
   return h;
 }
 
-std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms, SubidentityCheck check) {
-  return std::make_unique<AuthenticateStage>(started_ms, std::move(check));
+std::vector<Migration> authenticate_migrations() {
+  return {{1, "replay high-water marks of future-dated requests",
+           "CREATE TABLE auth_high_water (did TEXT PRIMARY KEY, v BIGINT NOT NULL)"}};
+}
+
+Result<std::unique_ptr<Stage>> make_authenticate_stage(int64_t started_ms, SubidentityCheck check, Db* db) {
+  std::unordered_map<std::string, int64_t> gates;
+  if (db) {
+    ANARQ_RETURN_IF_ERROR(db->migrate("auth", authenticate_migrations()));
+    auto rows = db->query("SELECT did, v FROM auth_high_water WHERE v >= ? LIMIT ?",
+                          {started_ms - kSignatureWindowMs, static_cast<int64_t>(kMaxRememberedNonces)});
+    if (!rows.ok()) return rows.status();
+    for (const auto& r : rows->rows) gates.emplace(r.str(0), r.i64(1));
+  }
+  return std::unique_ptr<Stage>(std::make_unique<AuthenticateStage>(started_ms, std::move(check), db, std::move(gates)));
 }
 
 }  // namespace anarq

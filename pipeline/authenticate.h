@@ -16,7 +16,8 @@
 // signature, a timestamp outside +-300 s, a nonce seen before from the same
 // identity, or a request signed before this process started (so a restart
 // cannot reopen the replay window: the nonce cache is in memory, and every
-// request it forgot was signed earlier than that).
+// request it forgot was signed earlier than that, or was future-dated and is
+// covered by the durable high-water mark below).
 //
 // Calls that already carry an identity (CLI, MCP over stdio, in-process
 // children) are not re-authenticated. Thread-safe: the nonce cache is
@@ -26,6 +27,7 @@
 
 #include "crypto/ed25519.h"
 #include "pipeline/pipeline.h"
+#include "store/db.h"
 
 namespace anarq {
 
@@ -51,7 +53,17 @@ std::vector<std::pair<std::string, std::string>> signed_request_headers(const cr
 // module answers it (wired by app/); without one, no subidentity is live.
 using SubidentityCheck = std::function<Result<bool>(const std::string& squid_id, const std::string& sub_id)>;
 
-// started_ms: requests signed before it are refused (see above).
-std::unique_ptr<Stage> make_authenticate_stage(int64_t started_ms, SubidentityCheck check = {});
+// started_ms: requests signed before it are refused (see above). With a db
+// (the stage migrates its table, module "auth"), requests signed ahead of this
+// node's clock also stay refused after a restart: per acting DID, the stage
+// keeps a durable high-water mark H of the future-dated x-ts it accepted
+// (written before the request proceeds, in 1-2 s steps, so at most about once
+// a second per DID) and, after a restart, refuses that DID's x-ts <= H. A
+// request accepted before the restart was either signed before the start or
+// future-dated, so none replays; only a DID that signed ahead of the clock
+// waits (at most its own lead) after a restart. Without a db, only started_ms.
+std::vector<Migration> authenticate_migrations();
+Result<std::unique_ptr<Stage>> make_authenticate_stage(int64_t started_ms, SubidentityCheck check = {},
+                                                       Db* db = nullptr);
 
 }  // namespace anarq

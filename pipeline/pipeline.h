@@ -85,6 +85,7 @@ class Pipeline final : public Client {
   const ToolRegistry& registry() const { return registry_; }
   Metrics& metrics() { return metrics_; }
   const Clock& clock() const { return clock_; }
+  Db* db() const { return db_; }
 
  private:
   const ToolRegistry& registry_;

@@ -206,7 +206,9 @@ Status add_default_stages(Pipeline& p, SubidentityCheck subidentities) {
   auto validate = make_validate_stage(p.registry());
   if (!validate.ok()) return validate.status();
   p.add(std::move(*validate));
-  p.add(make_authenticate_stage(p.clock().now_ms(), std::move(subidentities)));
+  auto auth = make_authenticate_stage(p.clock().now_ms(), std::move(subidentities), p.db());
+  if (!auth.ok()) return auth.status();
+  p.add(std::move(*auth));
   p.add(make_access_stage());
   p.add(make_handler_stage());
   return {};

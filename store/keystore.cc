@@ -24,6 +24,7 @@ namespace {
 constexpr const char* kAadPrefix = "anarq-keystore-v1\n";
 constexpr const char* kVerifierPlain = "anarq-keystore-verifier-v1";
 constexpr int kMaxListed = 1000;
+constexpr int64_t kMaxDurationMs = 100LL * 365 * 86'400'000;  // rotation periods up to 100 years
 
 const char* kColumns =
     "key_id, version, owner, purpose, algorithm, environment, status, created_ms, rotate_after, public_key, label, "
@@ -214,7 +215,9 @@ Result<int64_t> parse_iso8601_duration_ms(std::string_view t) {
     else if (time && u == 'M') unit = 60'000;
     else if (time && u == 'S') unit = 1'000;
     else return bad();
+    if (n > kMaxDurationMs / unit) return bad();  // checked before multiplying: no overflow
     total += n * unit;
+    if (total > kMaxDurationMs) return bad();
     any = true;
     time_any |= time;
   }
@@ -242,8 +245,9 @@ std::vector<Migration> Keystore::migrations() {
            "CREATE TABLE keystore_keys (key_id TEXT NOT NULL, version INTEGER NOT NULL, owner TEXT NOT NULL, "
            "purpose TEXT NOT NULL, algorithm TEXT NOT NULL, environment TEXT NOT NULL, status TEXT NOT NULL, "
            "created_ms BIGINT NOT NULL, rotate_after TEXT NOT NULL, public_key TEXT NOT NULL, label TEXT NOT NULL, "
-           "revoked_ms BIGINT NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY (key_id, version));"
-           "CREATE INDEX keystore_keys_owner ON keystore_keys (owner, key_id)"}};
+           "revoked_ms BIGINT NOT NULL, rotate_at_ms BIGINT NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY (key_id, version));"
+           "CREATE INDEX keystore_keys_owner ON keystore_keys (owner, key_id);"
+           "CREATE INDEX keystore_keys_due ON keystore_keys (status, rotate_at_ms)"}};
 }
 
 Result<std::unique_ptr<Keystore>> Keystore::open(Db& db, const Clock& clock, KeystoreOptions o) {
@@ -299,6 +303,25 @@ Result<std::unique_ptr<Keystore>> Keystore::open(Db& db, const Clock& clock, Key
   return std::unique_ptr<Keystore>(new Keystore(db, clock, std::move(o.environment), std::move(master)));
 }
 
+namespace {
+
+// When the scheduled job rotates this version (0 = by hand only).
+int64_t rotate_at(const KeyVersion& v) {
+  if (v.rotate_after.empty()) return 0;
+  auto d = parse_iso8601_duration_ms(v.rotate_after);
+  return d.ok() ? v.created_ms + *d : 0;
+}
+
+Result<int64_t> insert_version(Tx& tx, const KeyVersion& v, Blob sealed) {
+  return tx.exec(std::string("INSERT INTO keystore_keys (") + kColumns +
+                     ", rotate_at_ms, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 {v.key_id, int64_t{v.version}, v.owner, key_purpose_name(v.purpose), v.algorithm, v.environment,
+                  key_status_name(v.status), v.created_ms, v.rotate_after, v.public_key, v.label, int64_t{0},
+                  rotate_at(v), std::move(sealed)});
+}
+
+}  // namespace
+
 Result<KeyVersion> Keystore::create(Tx& tx, const NewKey& key) { return import(tx, key, {}); }
 
 Result<KeyVersion> Keystore::import(Tx& tx, const NewKey& key, std::string_view secret) {
@@ -322,6 +345,13 @@ Result<KeyVersion> Keystore::import(Tx& tx, const NewKey& key, std::string_view 
   auto existing = tx.query("SELECT 1 FROM keystore_keys WHERE key_id = ?", {v.key_id});
   if (!existing.ok()) return existing.status();
   if (!existing->empty()) return Status(ErrorCode::kVersionConflict, "key " + v.key_id + " exists");
+  auto owned = tx.query("SELECT COUNT(*) FROM keystore_keys WHERE owner = ? AND version = 1", {v.owner});
+  if (!owned.ok()) return owned.status();
+  if ((*owned)[0].i64(0) >= kMaxKeysPerOwner)
+    return Status::custom("QLOCK_KEY_LIMIT", 409, false,
+                          v.owner + " already has " + std::to_string(kMaxKeysPerOwner) + " keys",
+                          Json{{"max", kMaxKeysPerOwner}})
+        .with_suggestion("rotate existing keys instead of creating new ones");
   auto m = material_for(v.algorithm, secret);
   if (!m.ok()) return m.status();
   v.public_key = m->public_key;
@@ -329,16 +359,12 @@ Result<KeyVersion> Keystore::import(Tx& tx, const NewKey& key, std::string_view 
   auto sealed = crypto::aead_seal(master_, nonce, m->secret, record_aad(v));
   sodium_memzero(m->secret.data(), m->secret.size());
   if (!sealed.ok()) return sealed.status();
-  auto r = tx.exec(std::string("INSERT INTO keystore_keys (") + kColumns +
-                       ", sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   {v.key_id, int64_t{v.version}, v.owner, key_purpose_name(v.purpose), v.algorithm, v.environment,
-                    key_status_name(v.status), v.created_ms, v.rotate_after, v.public_key, v.label, int64_t{0},
-                    Blob{nonce + *sealed}});
+  auto r = insert_version(tx, v, Blob{nonce + *sealed});
   if (!r.ok()) return r.status();
   return v;
 }
 
-Result<KeyVersion> Keystore::rotate(Tx& tx, const std::string& key_id) {
+Result<KeyVersion> Keystore::rotate(Tx& tx, const std::string& key_id, std::string_view material) {
   auto rows = tx.query(std::string("SELECT ") + kColumns + " FROM keystore_keys WHERE key_id = ? ORDER BY version DESC",
                        {key_id});
   if (!rows.ok()) return rows.status();
@@ -353,7 +379,7 @@ Result<KeyVersion> Keystore::rotate(Tx& tx, const std::string& key_id) {
   v.status = KeyStatus::kActive;
   v.created_ms = clock_.now_ms();
   v.revoked_ms = 0;
-  auto m = material_for(v.algorithm, {});
+  auto m = material_for(v.algorithm, material);
   if (!m.ok()) return m.status();
   v.public_key = m->public_key;
   std::string nonce = crypto::random_secret(crypto::kAeadNonceBytes);
@@ -366,11 +392,7 @@ Result<KeyVersion> Keystore::rotate(Tx& tx, const std::string& key_id) {
   if (!a.ok()) return a.status();
   auto b = tx.exec("UPDATE keystore_keys SET status = 'ROTATING' WHERE key_id = ? AND status = 'ACTIVE'", {key_id});
   if (!b.ok()) return b.status();
-  auto r = tx.exec(std::string("INSERT INTO keystore_keys (") + kColumns +
-                       ", sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   {v.key_id, int64_t{v.version}, v.owner, key_purpose_name(v.purpose), v.algorithm, v.environment,
-                    key_status_name(v.status), v.created_ms, v.rotate_after, v.public_key, v.label, int64_t{0},
-                    Blob{nonce + *sealed}});
+  auto r = insert_version(tx, v, Blob{nonce + *sealed});
   if (!r.ok()) return r.status();
   return v;
 }
@@ -410,12 +432,13 @@ Result<KeyVersion> Keystore::get(const std::string& key_id, int version) const {
 }
 
 Result<std::vector<KeyVersion>> Keystore::versions(const std::string& key_id) const {
-  auto rows = db_.query(std::string("SELECT ") + kColumns + " FROM keystore_keys WHERE key_id = ? ORDER BY version",
-                        {key_id});
+  auto rows = db_.query(std::string("SELECT ") + kColumns +
+                            " FROM keystore_keys WHERE key_id = ? ORDER BY version DESC LIMIT ?",
+                        {key_id, int64_t{kMaxListedVersions}});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::not_found("no key " + key_id);
   std::vector<KeyVersion> out;
-  for (const auto& r : rows->rows) out.push_back(from_row(r));
+  for (auto it = rows->rows.rbegin(); it != rows->rows.rend(); ++it) out.push_back(from_row(*it));
   return out;
 }
 
@@ -432,18 +455,14 @@ Result<std::vector<KeyVersion>> Keystore::list(const std::string& owner, int lim
 }
 
 Result<std::vector<std::string>> Keystore::due_for_rotation(int64_t now_ms) const {
-  auto rows = db_.query(std::string("SELECT ") + kColumns +
-                            " FROM keystore_keys k WHERE status = 'ACTIVE' AND rotate_after <> '' AND environment = ? "
-                            "AND version = (SELECT MAX(version) FROM keystore_keys m WHERE m.key_id = k.key_id) "
-                            "ORDER BY created_ms LIMIT ?",
-                        {environment_, int64_t{kMaxListed}});
+  // Only the newest version of a key is ACTIVE; rotate_at_ms orders the due
+  // ones, so keys not yet due never crowd out those that are.
+  auto rows = db_.query("SELECT key_id FROM keystore_keys WHERE status = 'ACTIVE' AND rotate_at_ms > 0 AND "
+                        "rotate_at_ms <= ? AND environment = ? ORDER BY rotate_at_ms LIMIT ?",
+                        {now_ms, environment_, int64_t{kMaxListed}});
   if (!rows.ok()) return rows.status();
   std::vector<std::string> out;
-  for (const auto& r : rows->rows) {
-    KeyVersion v = from_row(r);
-    auto d = parse_iso8601_duration_ms(v.rotate_after);
-    if (d.ok() && v.created_ms + *d <= now_ms) out.push_back(v.key_id);
-  }
+  for (const auto& r : rows->rows) out.push_back(r.str(0));
   return out;
 }
 
@@ -516,7 +535,7 @@ Result<std::string> Keystore::decrypt(const std::string& key_id, int version, st
   if ((*o)->v.purpose != KeyPurpose::kEncryption)
     return Status::validation("key " + key_id + " is not an ENCRYPTION key");
   if (nonce.size() != crypto::kAeadNonceBytes)
-    return Status::custom("DECRYPTION_FAILED", 400, false, "the nonce is not 24 bytes");
+    return Status::custom("QLOCK_DECRYPTION_FAILED", 400, false, "the nonce is not 24 bytes");
   return crypto::aead_open((*o)->secret, nonce, ciphertext, aad);
 }
 

@@ -47,8 +47,11 @@ inline constexpr const char* kAlgXChaCha = "XChaCha20-Poly1305";
 inline constexpr const char* kAlgXmss = "XMSS-SHA2_10_256";
 inline constexpr const char* kAlgHkdf = "HKDF-SHA256";
 
+inline constexpr int64_t kMaxKeysPerOwner = 1000;  // QLOCK_KEY_LIMIT (409) beyond
+inline constexpr int kMaxListedVersions = 100;
+
 // ISO 8601 duration (PnYnMnDTnHnMnS, PnW; years 365 d, months 30 d) in
-// milliseconds; VALIDATION_ERROR when malformed or zero.
+// milliseconds; VALIDATION_ERROR when malformed, zero or over 100 years.
 Result<int64_t> parse_iso8601_duration_ms(std::string_view text);
 
 struct KeyVersion {
@@ -120,12 +123,15 @@ class Keystore {
   Result<KeyVersion> import(Tx& tx, const NewKey& key, std::string_view secret);
   // A new ACTIVE version; the previous ACTIVE one becomes ROTATING and older
   // ROTATING ones DEPRECATED (all still decrypt and verify).
-  Result<KeyVersion> rotate(Tx& tx, const std::string& key_id);
+  // material: pre-generated secret for the new version (XMSS trees take
+  // ~0.4 s: build them outside the transaction); empty = fresh here.
+  Result<KeyVersion> rotate(Tx& tx, const std::string& key_id, std::string_view material = {});
   // REVOKED: refused for every use from now on. version 0 = every version.
   Result<std::vector<KeyVersion>> revoke(Tx& tx, const std::string& key_id, int version);
 
   // version 0 = the newest. NOT_FOUND when absent.
   Result<KeyVersion> get(const std::string& key_id, int version = 0) const;
+  // The newest kMaxListedVersions versions, oldest first.
   Result<std::vector<KeyVersion>> versions(const std::string& key_id) const;
   // Newest version of each of owner's keys, by key id; at most `limit`.
   Result<std::vector<KeyVersion>> list(const std::string& owner, int limit, const std::string& after) const;
@@ -136,7 +142,7 @@ class Keystore {
   // another environment (QLOCK_KEY_ENVIRONMENT, 403) and the wrong purpose or
   // algorithm (VALIDATION_ERROR).
   Result<SealedData> encrypt(const std::string& key_id, std::string_view plaintext, std::string_view aad) const;
-  // DECRYPTION_FAILED (400) when the ciphertext or aad was altered.
+  // QLOCK_DECRYPTION_FAILED (400) when the ciphertext or aad was altered.
   Result<std::string> decrypt(const std::string& key_id, int version, std::string_view nonce,
                               std::string_view ciphertext, std::string_view aad) const;
   // An Ed25519 key (SIGNING or AUTHENTICATION); version 0 = the newest ACTIVE.

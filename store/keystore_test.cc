@@ -118,7 +118,7 @@ TEST_F(KeystoreTest, RotationKeepsOldVersionsDecryptingUntilRevoked) {
   EXPECT_EQ(refused.status().code(), "QLOCK_KEY_REVOKED");
   EXPECT_EQ(refused.status().http_status(), 403);
   EXPECT_EQ(*ks_->decrypt(k.key_id, 2, v2->nonce, v2->ciphertext, "aad"), "on v2") << "only v1 was revoked";
-  EXPECT_EQ(ks_->decrypt(k.key_id, 2, v2->nonce, v2->ciphertext, "other").status().code(), "DECRYPTION_FAILED");
+  EXPECT_EQ(ks_->decrypt(k.key_id, 2, v2->nonce, v2->ciphertext, "other").status().code(), "QLOCK_DECRYPTION_FAILED");
   ASSERT_TRUE(revoke(k.key_id, 0).ok());
   EXPECT_EQ(ks_->encrypt(k.key_id, "x", "").status().code(), "QLOCK_KEY_REVOKED");
   EXPECT_EQ(ks_->versions(k.key_id)->size(), 3u);
@@ -187,6 +187,25 @@ TEST_F(KeystoreTest, XmssLeavesAreSpentDurablyBeforeSigning) {
             "VALIDATION_ERROR") << "an Ed25519 key is not XMSS";
 }
 
+TEST_F(KeystoreTest, AnOwnerHasAtMostAThousandKeys) {
+  Status s = db_->transaction([&](Tx& tx) -> Status {
+    for (int64_t i = 0; i < kMaxKeysPerOwner; ++i) {
+      auto v = ks_->create(tx, {.owner = "did:many", .purpose = KeyPurpose::kEncryption});
+      if (!v.ok()) return v.status();
+    }
+    return {};
+  });
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  Status over = db_->transaction([&](Tx& tx) -> Status {
+    return ks_->create(tx, {.owner = "did:many", .purpose = KeyPurpose::kEncryption}).status();
+  });
+  EXPECT_EQ(over.code(), "QLOCK_KEY_LIMIT");
+  EXPECT_EQ(over.http_status(), 409);
+  EXPECT_TRUE(db_->transaction([&](Tx& tx) -> Status {
+    return ks_->create(tx, {.owner = "did:other", .purpose = KeyPurpose::kEncryption}).status();
+  }).ok()) << "the bound is per owner";
+}
+
 TEST(Iso8601DurationTest, ParsesTheCommonFormsAndRefusesTheRest) {
   EXPECT_EQ(*parse_iso8601_duration_ms("P30D"), 30LL * 86'400'000);
   EXPECT_EQ(*parse_iso8601_duration_ms("P1W"), 7LL * 86'400'000);
@@ -194,7 +213,9 @@ TEST(Iso8601DurationTest, ParsesTheCommonFormsAndRefusesTheRest) {
   EXPECT_EQ(*parse_iso8601_duration_ms("P1DT1H1M1S"), 86'400'000 + 3'600'000 + 60'000 + 1'000);
   EXPECT_EQ(*parse_iso8601_duration_ms("P1M"), 30LL * 86'400'000);
   EXPECT_EQ(*parse_iso8601_duration_ms("PT1M"), 60'000);
-  for (const char* bad : {"", "P", "PT", "30D", "P30", "P-1D", "P1H", "PT1D", "P0D", "P1DT", "P1.5D", "P9999999999D"})
+  EXPECT_EQ(*parse_iso8601_duration_ms("P100Y"), 100LL * 365 * 86'400'000);
+  for (const char* bad : {"", "P", "PT", "30D", "P30", "P-1D", "P1H", "PT1D", "P0D", "P1DT", "P1.5D", "P9999999999D",
+                          "P101Y", "P999999999Y", "P99Y999999999D"})
     EXPECT_FALSE(parse_iso8601_duration_ms(bad).ok()) << bad;
 }
 

@@ -119,14 +119,14 @@ TEST_F(QlockHttpTest, TamperedCiphertextIsAClearErrorNeverGarbage) {
     bad["ct"] = ipld::base64_encode(t, true);
     auto r = alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", bad}});
     EXPECT_EQ(r.status, 400) << i;
-    EXPECT_EQ(body_of(r)["code"], "DECRYPTION_FAILED");
+    EXPECT_EQ(body_of(r)["code"], "QLOCK_DECRYPTION_FAILED");
   }
   Json bad = c;
   bad["enc"] = "base64";  // the header is authenticated too
-  EXPECT_EQ(body_of(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", bad}}))["code"], "DECRYPTION_FAILED");
+  EXPECT_EQ(body_of(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", bad}}))["code"], "QLOCK_DECRYPTION_FAILED");
   bad = c;
   bad["nonce"] = "AAAA";
-  EXPECT_EQ(body_of(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", bad}}))["code"], "DECRYPTION_FAILED");
+  EXPECT_EQ(body_of(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", bad}}))["code"], "QLOCK_DECRYPTION_FAILED");
   bad = c;
   bad["v"] = 9;
   EXPECT_EQ(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", bad}}).status, 400);
@@ -144,7 +144,7 @@ TEST_F(QlockHttpTest, SealedBoxToAnyDidKeyOpensOnlyWithItsKey) {
   EXPECT_EQ(c["to"], bob_.did);
   std::string ct = *ipld::base64_decode(c["ct"].get<std::string>(), true);
   EXPECT_EQ(*crypto::sealed_box_open(bob_.key, ct), "for bob") << "bob opens it locally, the node never held his key";
-  EXPECT_EQ(crypto::sealed_box_open(alice_.key, ct).status().code(), "DECRYPTION_FAILED");
+  EXPECT_EQ(crypto::sealed_box_open(alice_.key, ct).status().code(), "QLOCK_DECRYPTION_FAILED");
   auto here = bob_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", c}});
   EXPECT_EQ(here.status, 400) << "without a keyId held here, the node explains how to open it";
 }
@@ -234,10 +234,10 @@ TEST_F(QlockHttpTest, TimelockRefusesBeforeNotBeforeAndItsTimeCannotBeMoved) {
   EXPECT_EQ(body_of(r)["details"]["notBefore"], future);
   Json moved = locked;
   moved["nbf"] = past;
-  EXPECT_EQ(body_of(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", moved}}))["code"], "DECRYPTION_FAILED");
+  EXPECT_EQ(body_of(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", moved}}))["code"], "QLOCK_DECRYPTION_FAILED");
   Json stripped = locked;
   stripped.erase("nbf");
-  EXPECT_EQ(body_of(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", stripped}}))["code"], "DECRYPTION_FAILED");
+  EXPECT_EQ(body_of(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", stripped}}))["code"], "QLOCK_DECRYPTION_FAILED");
   Json open = ok(alice_.post(port(), "/qlock/v1/timelock", {{"data", "opened"}, {"notBefore", past}}))["ciphertext"];
   EXPECT_EQ(ok(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", open}}))["data"], "opened");
 }
@@ -250,7 +250,7 @@ TEST_F(QlockHttpTest, LockContentionBetweenTwoIdentities) {
   int64_t t1 = a["token"];
   auto busy = lock(bob_, {{"action", "acquire"}, {"resource", "invoice:42"}});
   EXPECT_EQ(busy.status, 409);
-  EXPECT_EQ(body_of(busy)["code"], "LOCK_UNAVAILABLE");
+  EXPECT_EQ(body_of(busy)["code"], "QLOCK_LOCK_UNAVAILABLE");
   EXPECT_EQ(busy.headers["retry-after"].empty(), false);
   auto steal = lock(bob_, {{"action", "release"}, {"resource", "invoice:42"}});
   EXPECT_EQ(steal.status, 401);
@@ -260,7 +260,7 @@ TEST_F(QlockHttpTest, LockContentionBetweenTwoIdentities) {
   EXPECT_EQ(ext["extensions"], 1);
   EXPECT_EQ(ext["token"], t1) << "extending keeps the token";
   EXPECT_EQ(body_of(lock(alice_, {{"action", "release"}, {"resource", "invoice:42"}, {"token", t1 + 1}}))["code"],
-            "LOCK_TOKEN_MISMATCH");
+            "QLOCK_LOCK_TOKEN_MISMATCH");
   Json st = ok(lock(bob_, {{"action", "status"}, {"resource", "invoice:42"}}));
   EXPECT_TRUE(st["held"].get<bool>());
 
@@ -276,7 +276,7 @@ TEST_F(QlockHttpTest, LockContentionBetweenTwoIdentities) {
   EXPECT_GT(b["token"].get<int64_t>(), t1);
   auto timeout = lock(alice_, {{"action", "acquire"}, {"resource", "invoice:42"}, {"waitMs", 200}});
   EXPECT_EQ(timeout.status, 409);
-  EXPECT_EQ(body_of(lock(alice_, {{"action", "release"}, {"resource", "free"}}))["code"], "LOCK_NOT_HELD");
+  EXPECT_EQ(body_of(lock(alice_, {{"action", "release"}, {"resource", "free"}}))["code"], "QLOCK_LOCK_NOT_HELD");
   EXPECT_EQ(lock(alice_, {{"action", "acquire"}, {"resource", "x"}, {"ttl", 3600001}}).status, 400) << "max 1 h";
 
   Call h = node_.node().call("events.history", {{"subject", "q.qlock.lock.>"}, {"limit", 100}});

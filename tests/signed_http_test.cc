@@ -109,3 +109,33 @@ TEST_F(SignedHttpTest, SigningAPublicReadStillVerifies) {
 
 }  // namespace
 }  // namespace anarq::test
+
+namespace anarq::test {
+namespace {
+
+// A request signed ahead of the node's clock is inside the window for longer
+// than the process may live; a restart must not let it replay.
+TEST(SignedRestartTest, AFutureDatedRequestDoesNotReplayAfterARestart) {
+  const std::string dir = temp_dir("anarq-signed-restart");
+  auto key = crypto::ed25519_generate();
+  const std::string target = "/node/v1/info";
+  auto ahead = sign_request(key, "GET", target, "", SystemClock::instance().now_ms() + 120'000);
+  {
+    ServedNode n(Config{}, dir);
+    EXPECT_EQ(request(n.port(), "GET", target, ahead).status, 200);
+    EXPECT_EQ(request(n.port(), "GET", target, ahead).status, 401) << "a replay in the same process";
+  }
+  {
+    ServedNode n(Config{}, dir);
+    auto replay = request(n.port(), "GET", target, ahead);
+    EXPECT_EQ(replay.status, 401) << replay.body;
+    EXPECT_EQ(body_of(replay)["code"], "SIGNATURE_INVALID");
+    auto other = crypto::ed25519_generate();
+    EXPECT_EQ(request(n.port(), "GET", target, sign_request(other, "GET", target, "")).status, 200)
+        << "other identities are not held back by one identity's clock";
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace anarq::test

@@ -32,6 +32,12 @@ Json delegation(const crypto::Ed25519KeyPair& root, const std::string& sub, cons
   return *crypto::locksig_sign(root, m, now_ms(), crypto::new_locksig_nonce());
 }
 
+// The subidentity's consent: its own LockSig over the same delegation message.
+Json sub_proof(const crypto::Ed25519KeyPair& sub, const std::string& root, const std::string& type) {
+  std::string m = "anarq-squid-delegation-v1\n" + root + "\n" + did_of(sub) + "\n" + type;
+  return *crypto::locksig_sign(sub, m, now_ms(), crypto::new_locksig_nonce());
+}
+
 Json create_proof(const crypto::Ed25519KeyPair& key, int64_t ts = now_ms()) {
   return *crypto::locksig_sign(key, "anarq-squid-create-v1\n" + did_of(key), ts, crypto::new_locksig_nonce());
 }
@@ -58,9 +64,10 @@ class SquidHttpTest : public ::testing::Test {
     EXPECT_EQ(r.status, 200) << r.body;
     return body_of(r)["data"]["identity"];
   }
-  RawResponse create_sub(const crypto::Ed25519KeyPair& root, const std::string& sub, const std::string& type,
+  RawResponse create_sub(const crypto::Ed25519KeyPair& root, const crypto::Ed25519KeyPair& sub, const std::string& type,
                          Json dg, const std::string& name = "sub") {
-    Json in = {{"squidId", sub}, {"type", type}, {"name", name}, {"delegation", std::move(dg)}};
+    Json in = {{"squidId", did_of(sub)}, {"type", type}, {"name", name}, {"delegation", std::move(dg)},
+               {"subProof", sub_proof(sub, did_of(root), type)}};
     return send(root, "POST", "/squid/v1/identities/" + did_of(root) + "/subidentities", in);
   }
   Call op(const std::string& tool, const Json& input) { return node_.node().call(tool, input); }
@@ -193,7 +200,13 @@ TEST_F(SquidHttpTest, CustodialAndProofBasedRoots) {
   EXPECT_TRUE(crypto::locksig_verify(s["delegation"], m).ok()) << "the stored delegation verifies with any Ed25519 library";
   EXPECT_EQ(s["delegation"]["pub"], root);
   auto byok_sub = crypto::ed25519_generate();
-  Call b = op("squid.sub.create", {{"parentId", root}, {"squidId", did_of(byok_sub)}, {"type", "CONSENTIDA"}, {"name", "kid"}});
+  Call unproven = op("squid.sub.create", {{"parentId", root}, {"squidId", did_of(byok_sub)}, {"type", "CONSENTIDA"}, {"name", "kid"}});
+  EXPECT_EQ(unproven.http_status, 400) << "no root claims a DID whose key did not consent";
+  Call stolen = op("squid.sub.create", {{"parentId", root}, {"squidId", did_of(byok_sub)}, {"type", "CONSENTIDA"},
+                                        {"name", "kid"}, {"subProof", sub_proof(crypto::ed25519_generate(), root, "CONSENTIDA")}});
+  EXPECT_EQ(stolen.http_status, 401);
+  Call b = op("squid.sub.create", {{"parentId", root}, {"squidId", did_of(byok_sub)}, {"type", "CONSENTIDA"}, {"name", "kid"},
+                                   {"subProof", sub_proof(byok_sub, root, "CONSENTIDA")}});
   ASSERT_EQ(b.http_status, 200) << b.body;
   EXPECT_EQ(b.envelope["data"]["identity"]["privacyLevel"], "PRIVATE");
   EXPECT_EQ(b.envelope["data"]["identity"]["governanceType"], "PARENT");
@@ -216,17 +229,17 @@ TEST_F(SquidHttpTest, SubidentitiesAreDelegatedLimitedAndActWithXSubid) {
   const std::string sub_did = did_of(sub);
 
   // A delegation that is not the root's over exactly (root, sub, type) is refused.
-  auto forged = create_sub(alice_, sub_did, "DAO", delegation(mallory_, sub_did, "DAO"));
+  auto forged = create_sub(alice_, sub, "DAO", delegation(mallory_, sub_did, "DAO"));
   EXPECT_EQ(forged.status, 401) << forged.body;
   EXPECT_EQ(body_of(forged)["code"], "SIGNATURE_INVALID");
-  auto other_type = create_sub(alice_, sub_did, "DAO", delegation(alice_, sub_did, "ENTERPRISE"));
+  auto other_type = create_sub(alice_, sub, "DAO", delegation(alice_, sub_did, "ENTERPRISE"));
   EXPECT_EQ(other_type.status, 401);
   EXPECT_EQ(body_of(other_type)["code"], "SIGNATURE_INVALID");
   Json tampered = delegation(alice_, sub_did, "DAO");
   tampered["ts"] = tampered["ts"].get<int64_t>() + 1;
-  EXPECT_EQ(create_sub(alice_, sub_did, "DAO", tampered).status, 401);
+  EXPECT_EQ(create_sub(alice_, sub, "DAO", tampered).status, 401);
 
-  auto ok = create_sub(alice_, sub_did, "DAO", delegation(alice_, sub_did, "DAO"), "my-dao");
+  auto ok = create_sub(alice_, sub, "DAO", delegation(alice_, sub_did, "DAO"), "my-dao");
   ASSERT_EQ(ok.status, 200) << ok.body;
   Json s = body_of(ok)["data"]["identity"];
   EXPECT_EQ(body_of(ok)["code"], "SUBIDENTITY_CREATED");
@@ -246,7 +259,7 @@ TEST_F(SquidHttpTest, SubidentitiesAreDelegatedLimitedAndActWithXSubid) {
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0]["event"]["payload"]["parentId"], root);
   EXPECT_EQ(ev[0]["event"]["payload"]["identity"]["squidId"], sub_did);
-  EXPECT_EQ(create_sub(alice_, sub_did, "DAO", delegation(alice_, sub_did, "DAO")).status, 409) << "registered once";
+  EXPECT_EQ(create_sub(alice_, sub, "DAO", delegation(alice_, sub_did, "DAO")).status, 409) << "registered once";
 
   // The subidentity signs its own requests with x-subid.
   auto ctx = send(&sub, "GET", "/squid/v1/context?includeSubidentities=true", "", root);
@@ -276,11 +289,11 @@ TEST_F(SquidHttpTest, SubidentitiesAreDelegatedLimitedAndActWithXSubid) {
   // Ten live subidentities per root; the eleventh is refused.
   for (int i = 1; i < 10; ++i) {
     auto k = crypto::ed25519_generate();
-    auto r = create_sub(alice_, did_of(k), "AID", delegation(alice_, did_of(k), "AID"), "aid" + std::to_string(i));
+    auto r = create_sub(alice_, k, "AID", delegation(alice_, did_of(k), "AID"), "aid" + std::to_string(i));
     ASSERT_EQ(r.status, 200) << i << r.body;
   }
   auto eleventh_key = crypto::ed25519_generate();
-  auto eleventh = create_sub(alice_, did_of(eleventh_key), "AID", delegation(alice_, did_of(eleventh_key), "AID"));
+  auto eleventh = create_sub(alice_, eleventh_key, "AID", delegation(alice_, did_of(eleventh_key), "AID"));
   EXPECT_EQ(eleventh.status, 409) << eleventh.body;
   EXPECT_EQ(body_of(eleventh)["code"], "SQUID_SUBIDENTITY_LIMIT");
   auto children = body_of(send(alice_, "GET", "/squid/v1/identities/" + root + "?includeChildren=true", Json()));
@@ -306,7 +319,7 @@ TEST_F(SquidHttpTest, SubidentitiesAreDelegatedLimitedAndActWithXSubid) {
   EXPECT_EQ(seen.envelope["data"]["identity"]["status"], "DELETED");
   EXPECT_EQ(seen.envelope["data"]["identity"]["rootId"], root);
   // The freed slot takes a new subidentity.
-  auto twelfth = create_sub(alice_, did_of(eleventh_key), "AID", delegation(alice_, did_of(eleventh_key), "AID"));
+  auto twelfth = create_sub(alice_, eleventh_key, "AID", delegation(alice_, did_of(eleventh_key), "AID"));
   EXPECT_EQ(twelfth.status, 200) << twelfth.body;
 }
 
@@ -350,7 +363,7 @@ TEST_F(SquidHttpTest, ReputationIsChangedByTheNodeOnlyClampedAndEvented) {
   EXPECT_EQ(updates[1]["newScore"], 550);
   // Subidentities created now inherit 80% of the current score.
   auto sub = crypto::ed25519_generate();
-  auto r = create_sub(alice_, did_of(sub), "ENTERPRISE", delegation(alice_, did_of(sub), "ENTERPRISE"));
+  auto r = create_sub(alice_, sub, "ENTERPRISE", delegation(alice_, did_of(sub), "ENTERPRISE"));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(body_of(r)["data"]["identity"]["reputation"], 440);
   EXPECT_EQ(body_of(r)["data"]["identity"]["privacyLevel"], "DAO_ONLY");

@@ -153,7 +153,7 @@ bool HttpApi::offloads(const HttpRequest& req) const {
   if (req.method != "POST") return false;
   std::string path, query;
   split_target(req.target, path, query);
-  if (path == "/mcp") return req.body.find("\"tools/call\"") != std::string::npos;
+  if (path == "/mcp") return true;  // any tools/call may wait; the body is not parsed twice to find out
   RouteMatch match = router_.match(req.method, path);
   return match.kind == RouteMatch::Kind::kFound && match.tool->may_block;
 }

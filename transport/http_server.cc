@@ -349,18 +349,28 @@ struct HttpServer::Impl {
         // Off the I/O thread; the coroutine waits on a timer the pool cancels
         // when done (posted to this worker, so it runs after we suspend).
         auto ex = co_await net::this_coro::executor;
+        using Executor = decltype(ex);
         net::steady_timer done(ex, net::steady_timer::time_point::max());
+        c.deadline = std::chrono::steady_clock::time_point::max();  // the handler's own bounds apply, not the read timeout
         net::post(*blocking, [&, ex] {
+          struct Wake {  // on every way out, so the coroutine always resumes
+            Executor ex;
+            net::steady_timer& done;
+            ~Wake() { net::post(ex, [&d = done] { d.cancel(); }); }
+          } wake{ex, done};
           try {
             out = handler(in);
           } catch (const std::exception& e) {
             log::error("http handler threw", {{"error", e.what()}, {"target", in.target}});
             out = on_error(500, "internal error");
+          } catch (...) {
+            log::error("http handler threw a non-standard exception", {{"target", in.target}});
+            out = on_error(500, "internal error");
           }
-          net::post(ex, [&done] { done.cancel(); });
         });
         beast::error_code wait_ec;
         co_await done.async_wait(net::redirect_error(net::use_awaitable, wait_ec));
+        c.set_deadline(std::chrono::milliseconds(options.read_timeout_ms));  // bounds the write
       } else {
         try {
           out = handler(in);

@@ -20,6 +20,7 @@ constexpr int64_t kMaxTtlMs = 3'600'000;
 constexpr int64_t kMaxWaitMs = 10'000;
 constexpr int64_t kPollMs = 100;
 constexpr size_t kMaxMetadataBytes = 4096;
+constexpr int64_t kMaxLeasesPerOwner = 100;
 
 struct Lease {
   std::string resource, owner;
@@ -69,6 +70,7 @@ std::vector<Migration> LockService::migrations() {
            "acquired_ms BIGINT NOT NULL, expires_ms BIGINT NOT NULL, ttl_ms BIGINT NOT NULL, "
            "acquisitions BIGINT NOT NULL, extensions BIGINT NOT NULL, metadata TEXT NOT NULL);"
            "CREATE INDEX qlock_locks_expiry ON qlock_locks (expires_ms);"
+           "CREATE INDEX qlock_locks_owner ON qlock_locks (owner, expires_ms);"
            "CREATE TABLE qlock_fence (id INTEGER PRIMARY KEY, last BIGINT NOT NULL);"
            "INSERT INTO qlock_fence (id, last) VALUES (1, 0)"}};
 }
@@ -175,12 +177,21 @@ Result<Reply> LockService::handle(Context& ctx, const Json& in) {
       };
       if (action == "acquire") {
         if (live && cur->owner != me) {
-          refused = Refusal{Status::custom("LOCK_UNAVAILABLE", 409, true, resource + " is held by another identity",
+          refused = Refusal{Status::custom("QLOCK_LOCK_UNAVAILABLE", 409, true, resource + " is held by another identity",
                                            Json{{"resource", resource}, {"expiresAt", format_rfc3339_ms(cur->expires_ms)}})
                                 .with_retry_after(static_cast<int>(std::max<int64_t>(1, (cur->expires_ms - now + 999) / 1000)))
                                 .with_suggestion("retry after expiresAt, or pass waitMs"),
                             "HELD", cur->owner};
           return {};
+        }
+        if (!live) {
+          auto held = tx.query("SELECT COUNT(*) FROM qlock_locks WHERE owner = ? AND expires_ms > ?", {me, now});
+          if (!held.ok()) return held.status();
+          if ((*held)[0].i64(0) >= kMaxLeasesPerOwner)
+            return Status::custom("QLOCK_LEASE_LIMIT", 409, false,
+                                  me + " already holds " + std::to_string(kMaxLeasesPerOwner) + " leases",
+                                  Json{{"max", kMaxLeasesPerOwner}})
+                .with_suggestion("release leases you no longer need");
         }
         Lease l;
         if (live) {  // re-acquire by the owner: the same lease, extended
@@ -219,7 +230,7 @@ Result<Reply> LockService::handle(Context& ctx, const Json& in) {
       }
       // release | extend: the owner of a live lease only.
       if (!live) {
-        refused = Refusal{Status::custom("LOCK_NOT_HELD", 409, false,
+        refused = Refusal{Status::custom("QLOCK_LOCK_NOT_HELD", 409, false,
                                          resource + (cur ? " lapsed at " + format_rfc3339_ms(cur->expires_ms) : " is not locked"),
                                          Json{{"resource", resource}})
                               .with_suggestion("acquire it again (a new fencing token)"),
@@ -232,7 +243,7 @@ Result<Reply> LockService::handle(Context& ctx, const Json& in) {
         return {};
       }
       if (token_mismatch()) {
-        refused = Refusal{Status::custom("LOCK_TOKEN_MISMATCH", 409, false,
+        refused = Refusal{Status::custom("QLOCK_LOCK_TOKEN_MISMATCH", 409, false,
                                          "token " + std::to_string(in["token"].get<int64_t>()) + " is not the lease's (" +
                                              std::to_string(cur->token) + ")"),
                           "TOKEN_MISMATCH", cur->owner};
@@ -274,42 +285,36 @@ Result<Reply> LockService::handle(Context& ctx, const Json& in) {
 
   const int64_t wait_ms = action == "acquire" ? in.value("waitMs", int64_t{0}) : 0;
   const int64_t deadline = env_->clock->now_ms() + wait_ms;
-  bool waiting = false;
-  auto stop_waiting = [&] {
-    if (!waiting) return;
-    std::lock_guard lock(mu_);
-    --waiters_;
-    waiting = false;
-  };
+  // A waiter's slot, given back on every way out (return or exception).
+  struct Slot {
+    LockService* s = nullptr;
+    ~Slot() {
+      if (!s) return;
+      std::lock_guard lock(s->mu_);
+      --s->waiters_;
+    }
+  } slot;
   for (;;) {
     std::optional<Refusal> refused;
     auto r = attempt(refused);
-    if (!r.ok() || !refused) {
-      stop_waiting();
-      return r;
-    }
+    if (!r.ok() || !refused) return r;
     int64_t left = deadline - env_->clock->now_ms();
-    if (refused->status.code() != "LOCK_UNAVAILABLE" || left <= 0) {
-      stop_waiting();
-      if (wait_ms > 0 && refused->status.code() == "LOCK_UNAVAILABLE") refused->reason = "WAIT_TIMEOUT";
+    if (refused->status.code() != "QLOCK_LOCK_UNAVAILABLE" || left <= 0) {
+      if (wait_ms > 0 && refused->status.code() == "QLOCK_LOCK_UNAVAILABLE") refused->reason = "WAIT_TIMEOUT";
       fail_event(*refused);
       return refused->status;
     }
     std::unique_lock lock(mu_);
-    if (!waiting) {
+    if (!slot.s) {
       if (waiters_ >= kMaxWaiters) {
         lock.unlock();
         fail_event(*refused);
         return refused->status.with_suggestion("too many acquirers are already waiting here; retry later");
       }
       ++waiters_;
-      waiting = true;
+      slot.s = this;
     }
-    if (stopping_) {
-      lock.unlock();
-      stop_waiting();
-      return Status::unavailable("the node is shutting down");
-    }
+    if (stopping_) return Status::unavailable("the node is shutting down");
     // Woken by a release in this process; polls for other processes' releases and expiry.
     released_.wait_for(lock, std::chrono::milliseconds(std::min(left, kPollMs)));
   }

@@ -22,7 +22,11 @@ namespace anarq::qlock {
 
 // ---- shared helpers (qlock_internal.h) ----
 
-const std::string& caller(const Context& ctx) { return ctx.identity->squid_id; }
+// The acting identity: a subidentity acting as itself owns its own keys and
+// leases, never its root's.
+const std::string& caller(const Context& ctx) {
+  return ctx.identity->sub_id.empty() ? ctx.identity->squid_id : ctx.identity->sub_id;
+}
 
 Json data_schema(const char* what) {
   return {{"type", "string"}, {"maxLength", kMaxDataChars}, {"description", what}};
@@ -122,7 +126,7 @@ Json container_schema() {
     "description": "qlock ciphertext: under a keystore key (kid, kv, nonce; nbf when time-locked) or a sealed box to an identity (to)",
     "properties": {"v": {"type": "integer", "enum": [1]},
       "alg": {"type": "string", "enum": ["XChaCha20-Poly1305", "X25519-XSalsa20-Poly1305-SealedBox"]},
-      "kid": {"type": "string", "maxLength": 128}, "kv": {"type": "integer", "minimum": 1},
+      "kid": {"type": "string", "maxLength": 128}, "kv": {"type": "integer", "minimum": 1, "maximum": 2147483647},
       "enc": {"type": "string", "enum": ["utf8", "base64"]}, "nbf": {"type": "string", "format": "date-time"},
       "to": {"type": "string", "maxLength": 128}, "nonce": {"type": "string", "maxLength": 64},
       "ct": {"type": "string", "maxLength": 1500000}}})j"_json;
@@ -163,7 +167,7 @@ Json plaintext_json(const std::string& bytes, const std::string& enc) {
 }
 
 Status malformed(const std::string& why) {
-  return Status::custom("DECRYPTION_FAILED", 400, false, "not a qlock ciphertext: " + why);
+  return Status::custom("QLOCK_DECRYPTION_FAILED", 400, false, "not a qlock ciphertext: " + why);
 }
 
 Result<std::string> b64url_field(const Json& c, const char* name) {
@@ -237,8 +241,11 @@ class QlockModule final : public Module {
     Context ctx;
     ctx.trace = TraceContext::from_header("");
     for (const std::string& id : *due) {
+      auto current = env_.keystore->get(id);
+      std::string material;
+      if (current.ok() && current->algorithm == kAlgXmss) material = crypto::xmss_generate().private_key;
       Status s = env_.db->transaction([&](Tx& tx) -> Status {
-        auto v = env_.keystore->rotate(tx, id);
+        auto v = env_.keystore->rotate(tx, id, material);
         if (!v.ok()) return v.status();
         Json p = key_version_json(*v);
         p["previousVersion"] = v->version - 1;
@@ -270,6 +277,7 @@ class QlockModule final : public Module {
     t.output_schema = {{"type", "object"}, {"required", {"key"}}, {"properties", {{"key", key_schema()}}}};
     t.http = {"POST", "/qlock/v1/keys"};
     t.write = true;
+    t.may_block = true;  // an XMSS key takes ~0.4 s to generate
     t.emits = {"q.qlock.key.created.v1"};
     t.success_code = "KEY_CREATED";
     t.success_message = "key created";
@@ -338,7 +346,7 @@ class QlockModule final : public Module {
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> {
       auto k = own_key(env_, ctx, in["keyId"]);
       if (!k.ok()) return k.status();
-      auto versions = env_.keystore->versions(k->key_id);
+      auto versions = env_.keystore->versions(k->key_id);  // the newest kMaxListedVersions
       if (!versions.ok()) return versions.status();
       Json out = {{"key", key_version_json(*k)}, {"versions", Json::array()}};
       for (const auto& v : *versions) out["versions"].push_back(key_version_json(v));
@@ -359,6 +367,7 @@ class QlockModule final : public Module {
     t.output_schema = {{"type", "object"}, {"required", {"key"}}, {"properties", {{"key", key_schema()}}}};
     t.http = {"POST", "/qlock/v1/keys/{keyId}/rotate"};
     t.write = true;
+    t.may_block = true;  // a new XMSS tree takes ~0.4 s
     t.emits = {"q.qlock.key.rotated.v1"};
     t.success_code = "KEY_ROTATED";
     t.success_message = "key rotated";
@@ -367,9 +376,11 @@ class QlockModule final : public Module {
       if (!k.ok()) return k.status();
       if (k->key_id == kNodeKeyId)
         return Status(ErrorCode::kVersionConflict, "the node key is the node's identity (peer id, operator DID); it is not rotated through qlock");
+      std::string material;  // XMSS: the new tree is built outside the write transaction
+      if (k->algorithm == kAlgXmss) material = crypto::xmss_generate().private_key;
       KeyVersion made;
       Status s = env_.db->transaction([&](Tx& tx) -> Status {
-        auto v = env_.keystore->rotate(tx, k->key_id);
+        auto v = env_.keystore->rotate(tx, k->key_id, material);
         if (!v.ok()) return v.status();
         made = *v;
         Json p = key_version_json(made);
@@ -395,7 +406,8 @@ class QlockModule final : public Module {
                       {"required", {"keyId"}},
                       {"properties",
                        {{"keyId", kKeyIdSchema},
-                        {"version", {{"type", "integer"}, {"minimum", 1}, {"description", "omitted: every version"}}}}}};
+                        {"version", {{"type", "integer"}, {"minimum", 1}, {"maximum", 2147483647},
+                                     {"description", "omitted: every version"}}}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"revoked"}},
                        {"properties", {{"revoked", {{"type", "array"}, {"items", key_schema()}}}}}};
@@ -561,13 +573,12 @@ class QlockModule final : public Module {
     t.title = "Decrypt";
     t.description =
         "Decrypts a qlock ciphertext under the caller's key (any version not revoked), refusing tampered ciphertext "
-        "(DECRYPTION_FAILED), revoked versions and time-locks not yet open. A sealed box needs keyId: the "
+        "(QLOCK_DECRYPTION_FAILED), revoked versions and time-locks not yet open. A sealed box needs keyId: the "
         "recipient's Ed25519 key held here.";
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
                       {"required", {"ciphertext"}},
-                      {"properties", {{"ciphertext", {{"type", "object"}, {"description", "as qlock.encrypt returned it"}}},
-                                      {"keyId", kKeyIdSchema}}}};
+                      {"properties", {{"ciphertext", container_schema()}, {"keyId", kKeyIdSchema}}}};
     t.output_schema = R"({"type": "object", "required": ["data", "encoding", "keyId", "version"],
       "properties": {"data": {"type": "string"}, "encoding": {"type": "string", "enum": ["utf8", "base64"]},
                      "keyId": {"type": "string"}, "version": {"type": "integer"}}})"_json;
@@ -595,7 +606,7 @@ class QlockModule final : public Module {
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
                       {"required", {"ciphertext"}},
-                      {"properties", {{"ciphertext", {{"type", "object"}, {"description", "as qlock.encrypt returned it"}}}}}};
+                      {"properties", {{"ciphertext", container_schema()}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"ciphertext", "fromVersion"}},
                        {"properties", {{"ciphertext", container_schema()}, {"fromVersion", {{"type", "integer"}}}}}};

@@ -64,7 +64,8 @@ Tool sign_tool(const ModuleEnv* env) {
                        {"version", {{"type", "integer"}}},
                        {"leavesLeft", {{"type", "integer"}, {"description", "XMSS signatures this key has left"}}}}}};
   t.http = {"POST", "/qlock/v1/sign"};
-  t.write = true;  // an audited key use (and, for XMSS, a spent leaf)
+  t.write = true;      // an audited key use (and, for XMSS, a spent leaf)
+  t.may_block = true;  // XMSS: ~0.3 s per signature, one at a time
   t.emits = {"q.qlock.key.used.v1", "q.qlock.key.created.v1"};
   t.handler = [env](Context& ctx, const Json& in) -> Result<Reply> {
     auto bytes = input_bytes(in);

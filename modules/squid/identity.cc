@@ -267,7 +267,7 @@ Json locksig_param(const std::string& description) {
            {{"alg", {{"type", "string"}, {"maxLength", 64}, {"description", "Ed25519"}}},
             {"pub", {{"type", "string"}, {"maxLength", 128}, {"description", "the signer's did:key"}}},
             {"sig", {{"type", "string"}, {"maxLength", 16384}, {"description", "base64url signature, no padding"}}},
-            {"ts", {{"type", "integer"}, {"minimum", 0}, {"description", "signing time, epoch milliseconds"}}},
+            {"ts", {{"type", "integer"}, {"minimum", 0}, {"maximum", 253402300799999}, {"description", "signing time, epoch milliseconds"}}},
             {"nonce", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{16,64}$"}, {"description", "16-64 of [A-Za-z0-9_-]"}}}}}};
 }
 Json nullable_string(const std::string& description) {

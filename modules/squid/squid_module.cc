@@ -51,11 +51,13 @@ std::string acting(const Context& ctx) {
   return ctx.identity->sub_id.empty() ? ctx.identity->squid_id : ctx.identity->sub_id;
 }
 
-// A custodial identity's key: Ed25519 for authentication, never rotated by the
-// scheduler (the DID is the key), owned by the custodian.
+// A custodial identity's key: Ed25519 for authentication, never rotated (the
+// DID is the key). Owned in the keystore by "squid:<custodian>", a name no
+// caller DID can equal: qlock's key tools cannot use, rotate or revoke it, only
+// this module (which checks the custodian on the identity record).
 NewKey identity_key(const std::string& custodian, const std::string& type) {
   NewKey k;
-  k.owner = custodian;
+  k.owner = "squid:" + custodian;
   k.purpose = KeyPurpose::kAuthentication;
   k.algorithm = kAlgEd25519;
   k.manual_rotation = true;
@@ -155,7 +157,7 @@ class SquidModule final : public Module {
     t.access = Access::kIdentity;
     t.write = true;
     t.idempotent = true;
-    t.emits = {"q.squid.created.v1"};
+    t.emits = {"q.squid.created.v1", "q.qlock.key.created.v1"};
     t.success_code = "IDENTITY_CREATED";
     t.success_message = "identity created";
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> {
@@ -204,6 +206,7 @@ class SquidModule final : public Module {
         if (custodial) {
           auto key = env_.keystore->create(tx, identity_key(caller, "ROOT"));
           if (!key.ok()) return key.status();
+          ANARQ_RETURN_IF_ERROR(publish(tx, ctx, "q.qlock.key.created.v1", key_version_json(*key)));
           did = key->public_key;
           d.custody = "CUSTODIAL";
           d.key_id = key->key_id;
@@ -245,6 +248,7 @@ class SquidModule final : public Module {
           {"squidId", did_param("the subidentity's own did:key (omit with custodial: true)")},
           {"custodial", {{"type", "boolean"}, {"default", false}, {"description", "true: the node generates the subidentity's key (custodial roots only)"}}},
           {"delegation", locksig_param("the root's LockSig over \"anarq-squid-delegation-v1\\n\" + root + \"\\n\" + sub + \"\\n\" + type")},
+          {"subProof", locksig_param("BYOK: the subidentity's own LockSig over the same delegation message (ts within +-300 s): its key consents to the binding")},
           {"type", {{"type", "string"}, {"enum", enum_of(kSubTypes)}, {"description", "kind of subidentity"}}},
           {"name", name_param()},
           {"description", description_param()},
@@ -265,7 +269,7 @@ class SquidModule final : public Module {
     t.access = Access::kIdentity;
     t.write = true;
     t.idempotent = true;
-    t.emits = {"q.squid.sub.created.v1"};
+    t.emits = {"q.squid.sub.created.v1", "q.qlock.key.created.v1", "q.qlock.key.used.v1"};
     t.success_code = "SUBIDENTITY_CREATED";
     t.success_message = "subidentity created";
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> { return create_sub(ctx, in); };
@@ -302,6 +306,19 @@ class SquidModule final : public Module {
       if (sub_id.empty()) return Status::validation("squidId (the subidentity's own did:key) is required unless custodial: true");
       ANARQ_RETURN_IF_ERROR(check_did(sub_id, "squidId"));
       if (sub_id == parent_id) return Status::validation("a subidentity needs a key of its own, not the root's");
+      // The subidentity's key consents too: no root can claim someone else's DID.
+      if (!in.contains("subProof"))
+        return Status::validation("subProof is required: the subidentity's own LockSig over the delegation message, "
+                                  "proving it holds " + sub_id);
+      const Json& sp = in["subProof"];
+      if (sp["pub"] != sub_id)
+        return Status(ErrorCode::kSignatureInvalid, "subProof is signed by " + sp["pub"].get<std::string>() + ", not by " + sub_id);
+      int64_t ts = sp["ts"];
+      if (ts < env_.clock->now_ms() - kProofWindowMs || ts > env_.clock->now_ms() + kProofWindowMs)
+        return Status(ErrorCode::kSignatureInvalid, "subProof.ts is more than 300 s away from the node's clock")
+            .with_suggestion("sign a fresh subProof");
+      Status v = crypto::locksig_verify(sp, delegation_message(parent_id, sub_id, type));
+      if (!v.ok()) return signature_status(v, "subProof");
     }
     std::optional<crypto::Ed25519KeyPair> root_key;
     if (in.contains("delegation")) {
@@ -315,8 +332,10 @@ class SquidModule final : public Module {
       if (!v.ok()) return signature_status(v, "delegation");
     } else if (parent0.custody == "CUSTODIAL") {
       ANARQ_RETURN_IF_ERROR(need_keystore());
-      auto k = env_.keystore->ed25519(parent0.key_id);
+      auto k = env_.keystore->ed25519(parent0.key_id, 1);  // the version whose public key is the DID
       if (!k.ok()) return k.status();
+      if (crypto::did_key_from_ed25519(k->public_key()) != parent_id)
+        return Status::internal("the keystore key of " + parent_id + " no longer matches its DID");
       root_key.emplace(std::move(*k));
     } else {
       return Status::validation("delegation is required: the root's LockSig over \"anarq-squid-delegation-v1\\n\" + root + "
@@ -349,12 +368,19 @@ class SquidModule final : public Module {
       if (custodial) {
         auto key = env_.keystore->create(tx, identity_key((*parent)->custodian, type));
         if (!key.ok()) return key.status();
+        ANARQ_RETURN_IF_ERROR(publish(tx, ctx, "q.qlock.key.created.v1", key_version_json(*key)));
         sub_id = key->public_key;
         d.custody = "CUSTODIAL";
         d.key_id = key->key_id;
         d.custodian = (*parent)->custodian;
       }
       if (root_key) {
+        // A use of the root's custodial key: audited like every key use.
+        ANARQ_RETURN_IF_ERROR(publish(tx, ctx, "q.qlock.key.used.v1",
+                                      {{"keyId", parent0.key_id}, {"version", 1}, {"owner", "squid:" + parent0.custodian},
+                                       {"algorithm", kAlgEd25519}, {"operation", "sign"}, {"actor", caller},
+                                       {"bytes", delegation_message(parent_id, sub_id, type).size()},
+                                       {"timestamp", format_rfc3339_ms(env_.clock->now_ms())}}));
         auto dg = crypto::locksig_sign(*root_key, delegation_message(parent_id, sub_id, type), env_.clock->now_ms(),
                                        crypto::new_locksig_nonce());
         if (!dg.ok()) return dg.status();
