@@ -160,6 +160,14 @@ TEST_F(SquidHttpTest, CustodialAndProofBasedRoots) {
   EXPECT_TRUE(bob.contains("keyId"));
   EXPECT_EQ(bob["squidId"].get<std::string>().rfind("did:key:z6Mk", 0), 0u);
   EXPECT_EQ(bob["verificationLevel"], "UNVERIFIED");
+  // The identity key is the DID: qlock's key tools cannot use, rotate or revoke it.
+  const std::string bob_key = bob["keyId"];
+  EXPECT_EQ(op("qlock.key.revoke", {{"keyId", bob_key}}).http_status, 404);
+  EXPECT_EQ(op("qlock.key.rotate", {{"keyId", bob_key}}).http_status, 404);
+  EXPECT_EQ(op("qlock.sign", {{"data", "as bob"}, {"keyId", bob_key}}).http_status, 404);
+  Call keys = op("qlock.key.list", Json::object());
+  for (const auto& k : keys.envelope["data"]["keys"]) EXPECT_NE(k["keyId"], bob_key);
+  EXPECT_FALSE(history("q.qlock.key.created.v1").empty()) << "the custodial key's creation is audited";
   // Custodial over HTTP: the signer is the custodian; strangers do not see the key id.
   auto r = send(alice_, "POST", "/squid/v1/identities", Json{{"custodial", true}, {"name", "carol"}});
   ASSERT_EQ(r.status, 200) << r.body;
@@ -272,6 +280,15 @@ TEST_F(SquidHttpTest, SubidentitiesAreDelegatedLimitedAndActWithXSubid) {
   EXPECT_THAT(c["permissions"], Contains("dao.vote"));
   EXPECT_EQ(c["session"]["transport"], "http");
   EXPECT_EQ(c["session"]["signed"], true);
+  // In qlock a subidentity owns its own keys and leases, never its root's.
+  auto root_key = send(alice_, "POST", "/qlock/v1/keys", Json{{"purpose", "ENCRYPTION"}});
+  ASSERT_EQ(root_key.status, 200) << root_key.body;
+  std::string root_key_id = body_of(root_key)["data"]["key"]["keyId"];
+  EXPECT_EQ(send(&sub, "GET", "/qlock/v1/keys/" + root_key_id, "", root).status, 404);
+  EXPECT_EQ(send(&sub, "POST", "/qlock/v1/keys/" + root_key_id + "/revoke", "{}", root).status, 404);
+  auto sub_key = send(&sub, "POST", "/qlock/v1/keys", std::string(R"({"purpose":"SIGNING"})"), root);
+  ASSERT_EQ(sub_key.status, 200) << sub_key.body;
+  EXPECT_EQ(body_of(sub_key)["data"]["key"]["owner"], sub_did);
   // ... but not as a subidentity of another root.
   auto bob = crypto::ed25519_generate();
   create_root(bob);
