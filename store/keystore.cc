@@ -37,6 +37,12 @@ Status key_revoked(const KeyVersion& v) {
       .with_suggestion("data under a revoked version cannot be used; rewrap data before revoking a version");
 }
 
+Status environment_refused(const std::string& key_id, const std::string& key_env, const std::string& node_env) {
+  return Status::custom("QLOCK_KEY_ENVIRONMENT", 403, false,
+                        "key " + key_id + " belongs to environment " + key_env + ", this node runs " + node_env,
+                        Json{{"keyId", key_id}, {"keyEnvironment", key_env}, {"nodeEnvironment", node_env}});
+}
+
 std::optional<KeyStatus> parse_status(std::string_view s) {
   for (auto st : {KeyStatus::kActive, KeyStatus::kRotating, KeyStatus::kDeprecated, KeyStatus::kRevoked})
     if (s == key_status_name(st)) return st;
@@ -324,6 +330,19 @@ Result<int64_t> insert_version(Tx& tx, const KeyVersion& v, Blob sealed) {
 
 Result<KeyVersion> Keystore::create(Tx& tx, const NewKey& key) { return import(tx, key, {}); }
 
+// Fresh (or given) material for v, sealed under the master key and bound to
+// v's record; sets v.public_key.
+Result<Blob> Keystore::seal_material(KeyVersion& v, std::string_view given) const {
+  auto m = material_for(v.algorithm, given);
+  if (!m.ok()) return m.status();
+  v.public_key = m->public_key;
+  std::string nonce = crypto::random_secret(crypto::kAeadNonceBytes);
+  auto sealed = crypto::aead_seal(master_, nonce, m->secret, record_aad(v));
+  sodium_memzero(m->secret.data(), m->secret.size());
+  if (!sealed.ok()) return sealed.status();
+  return Blob{nonce + *sealed};
+}
+
 Result<KeyVersion> Keystore::import(Tx& tx, const NewKey& key, std::string_view secret) {
   KeyVersion v;
   v.key_id = key.key_id.empty() ? uuid_v7(clock_) : key.key_id;
@@ -352,14 +371,9 @@ Result<KeyVersion> Keystore::import(Tx& tx, const NewKey& key, std::string_view 
                           v.owner + " already has " + std::to_string(kMaxKeysPerOwner) + " keys",
                           Json{{"max", kMaxKeysPerOwner}})
         .with_suggestion("rotate existing keys instead of creating new ones");
-  auto m = material_for(v.algorithm, secret);
-  if (!m.ok()) return m.status();
-  v.public_key = m->public_key;
-  std::string nonce = crypto::random_secret(crypto::kAeadNonceBytes);
-  auto sealed = crypto::aead_seal(master_, nonce, m->secret, record_aad(v));
-  sodium_memzero(m->secret.data(), m->secret.size());
+  auto sealed = seal_material(v, secret);
   if (!sealed.ok()) return sealed.status();
-  auto r = insert_version(tx, v, Blob{nonce + *sealed});
+  auto r = insert_version(tx, v, std::move(*sealed));
   if (!r.ok()) return r.status();
   return v;
 }
@@ -370,21 +384,13 @@ Result<KeyVersion> Keystore::rotate(Tx& tx, const std::string& key_id, std::stri
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return Status::not_found("no key " + key_id);
   KeyVersion newest = from_row((*rows)[0]);
-  if (newest.environment != environment_)
-    return Status::custom("QLOCK_KEY_ENVIRONMENT", 403, false,
-                          "key " + key_id + " belongs to environment " + newest.environment + ", this node runs " +
-                              environment_);
+  if (newest.environment != environment_) return environment_refused(key_id, newest.environment, environment_);
   KeyVersion v = newest;
   v.version = newest.version + 1;
   v.status = KeyStatus::kActive;
   v.created_ms = clock_.now_ms();
   v.revoked_ms = 0;
-  auto m = material_for(v.algorithm, material);
-  if (!m.ok()) return m.status();
-  v.public_key = m->public_key;
-  std::string nonce = crypto::random_secret(crypto::kAeadNonceBytes);
-  auto sealed = crypto::aead_seal(master_, nonce, m->secret, record_aad(v));
-  sodium_memzero(m->secret.data(), m->secret.size());
+  auto sealed = seal_material(v, material);
   if (!sealed.ok()) return sealed.status();
   // The previous ACTIVE version still decrypts and verifies (ROTATING); older
   // ROTATING ones step down to DEPRECATED. REVOKED stays revoked.
@@ -392,7 +398,7 @@ Result<KeyVersion> Keystore::rotate(Tx& tx, const std::string& key_id, std::stri
   if (!a.ok()) return a.status();
   auto b = tx.exec("UPDATE keystore_keys SET status = 'ROTATING' WHERE key_id = ? AND status = 'ACTIVE'", {key_id});
   if (!b.ok()) return b.status();
-  auto r = insert_version(tx, v, Blob{nonce + *sealed});
+  auto r = insert_version(tx, v, std::move(*sealed));
   if (!r.ok()) return r.status();
   return v;
 }
@@ -492,11 +498,7 @@ static Result<std::unique_ptr<Opened>> open_version(Db& db, Tx* tx, const std::s
     return Status::not_found("no key " + key_id + (version ? " version " + std::to_string(version) : ""));
   auto o = std::make_unique<Opened>();
   o->v = from_row((*rows)[0]);
-  if (o->v.environment != environment)
-    return Status::custom("QLOCK_KEY_ENVIRONMENT", 403, false,
-                          "key " + key_id + " belongs to environment " + o->v.environment + ", this node runs " +
-                              environment,
-                          Json{{"keyId", key_id}, {"keyEnvironment", o->v.environment}, {"nodeEnvironment", environment}});
+  if (o->v.environment != environment) return environment_refused(key_id, o->v.environment, environment);
   if (o->v.status == KeyStatus::kRevoked) {
     if (version == 0)
       return Status::custom("QLOCK_KEY_REVOKED", 403, false, "key " + key_id + " has no active version: it is revoked",

@@ -154,6 +154,7 @@ class Keystore {
 
  private:
   Keystore(Db& db, const Clock& clock, std::string environment, std::string master);
+  Result<Blob> seal_material(KeyVersion& v, std::string_view given) const;
   struct Impl;
   Db& db_;
   const Clock& clock_;
