@@ -172,7 +172,7 @@ Call Node::call_as(const std::string& tool, const Json& input, const IdentityRef
 }
 
 // The node's signing key lives in the keystore under the id "node" (SIGNING,
-// Ed25519, rotated by hand only: the peer id and the operator's DID are this
+// Ed25519, never rotated by the scheduled job: the peer id and the operator's DID are this
 // key). First start: a fresh key, or the seed of a legacy DATA_DIR/node.key.
 Status Node::load_node_key() {
   auto existing = keystore_->get(kNodeKeyId);
