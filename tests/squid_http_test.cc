@@ -168,6 +168,15 @@ TEST_F(SquidHttpTest, CustodialAndProofBasedRoots) {
   Call keys = op("qlock.key.list", Json::object());
   for (const auto& k : keys.envelope["data"]["keys"]) EXPECT_NE(k["keyId"], bob_key);
   EXPECT_FALSE(history("q.qlock.key.created.v1").empty()) << "the custodial key's creation is audited";
+  // Deleting a custodial identity revokes its key with it.
+  Call temp = op("squid.create", {{"custodial", true}, {"name", "temp"}});
+  ASSERT_EQ(temp.http_status, 200) << temp.body;
+  const std::string temp_key = temp.envelope["data"]["identity"]["keyId"];
+  ASSERT_EQ(op("squid.delete", {{"squidId", temp.envelope["data"]["identity"]["squidId"]}}).http_status, 200);
+  bool revoked = false;
+  for (const auto& e : history("q.qlock.key.revoked.v1")) revoked |= e["event"]["payload"]["keyId"] == temp_key;
+  EXPECT_TRUE(revoked);
+  EXPECT_EQ(node_.node().keystore().get(temp_key)->status, KeyStatus::kRevoked);
   // Custodial over HTTP: the signer is the custodian; strangers do not see the key id.
   auto r = send(alice_, "POST", "/squid/v1/identities", Json{{"custodial", true}, {"name", "carol"}});
   ASSERT_EQ(r.status, 200) << r.body;

@@ -532,7 +532,7 @@ class SquidModule final : public Module {
     t.description =
         "Soft-deletes an identity (status DELETED; its DID cannot register again), by the identity itself, its root "
         "or its custodian; refused with SQUID_HAS_CHILDREN while it has live subidentities. A deleted subidentity's "
-        "signed requests are refused at once.";
+        "signed requests are refused at once; a custodial identity's key is revoked with it.";
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
                       {"required", {"squidId"}},
@@ -542,6 +542,7 @@ class SquidModule final : public Module {
     t.access = Access::kIdentity;
     t.write = true;
     t.idempotent = true;
+    t.emits = {"q.qlock.key.revoked.v1"};
     t.success_code = "IDENTITY_DELETED";
     t.success_message = "identity deleted";
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> {
@@ -561,7 +562,15 @@ class SquidModule final : public Module {
               .with_suggestion("delete its subidentities first");
         d.status = "DELETED";
         d.updated_at = next_time(env_.clock->now_ms(), d.updated_at);
-        return mark_deleted(tx, did, d.updated_at);
+        ANARQ_RETURN_IF_ERROR(mark_deleted(tx, did, d.updated_at));
+        // A deleted identity never signs again: its custodial key is revoked with it.
+        if (d.custody == "CUSTODIAL" && !d.key_id.empty() && env_.keystore) {
+          auto revoked = env_.keystore->revoke(tx, d.key_id, 0);
+          if (!revoked.ok()) return revoked.status();
+          for (const auto& v : *revoked)
+            ANARQ_RETURN_IF_ERROR(publish(tx, ctx, "q.qlock.key.revoked.v1", key_version_json(v)));
+        }
+        return {};
       });
       if (!s.ok()) return s;
       return Json{{"identity", view(d, true)}};
