@@ -62,6 +62,14 @@ TEST_F(QlockHttpTest, IdentityToolsRefuseUnsignedCalls) {
   EXPECT_EQ(v.status, 400);
 }
 
+TEST_F(QlockHttpTest, TheNodeKeyIsOutOfEveryCallersReach) {
+  // It signs events and checkpoints; not even the operator makes it sign anything else.
+  EXPECT_EQ(node_.node().call("qlock.sign", {{"data", "forged event"}, {"keyId", "node"}}).http_status, 404);
+  EXPECT_EQ(node_.node().call("qlock.key.rotate", {{"keyId", "node"}}).http_status, 404);
+  EXPECT_EQ(node_.node().call("qlock.key.revoke", {{"keyId", "node"}}).http_status, 404);
+  EXPECT_EQ(node_.node().keystore().get("node")->status, KeyStatus::kActive);
+}
+
 TEST_F(QlockHttpTest, RotationKeepsOldDataReadableUntilRevokedAndRewrapMovesIt) {
   Json key = ok(alice_.post(port(), "/qlock/v1/keys", {{"purpose", "ENCRYPTION"}, {"label", "invoices"}}))["key"];
   const std::string id = key["keyId"];

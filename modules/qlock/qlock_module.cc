@@ -77,8 +77,10 @@ Status audit_use(const ModuleEnv& env, const Context& ctx, const KeyVersion& key
 }
 
 Result<KeyVersion> own_key(const ModuleEnv& env, const Context& ctx, const std::string& key_id, int version) {
+  // The node key (owner "node") is nobody's here: it signs events and
+  // checkpoints only, so no caller can make it sign anything else.
   auto v = env.keystore->get(key_id, version);
-  bool mine = v.ok() && (v->owner == caller(ctx) || (v->owner == "node" && caller(ctx) == env.node_did));
+  bool mine = v.ok() && v->owner == caller(ctx);
   if (!mine)
     return Status::not_found("no key " + key_id + (version ? " version " + std::to_string(version) : "") +
                              " of yours")
@@ -374,8 +376,6 @@ class QlockModule final : public Module {
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> {
       auto k = own_key(env_, ctx, in["keyId"]);
       if (!k.ok()) return k.status();
-      if (k->key_id == kNodeKeyId)
-        return Status(ErrorCode::kVersionConflict, "the node key is the node's identity (peer id, operator DID); it is not rotated through qlock");
       std::string material;  // XMSS: the new tree is built outside the write transaction
       if (k->algorithm == kAlgXmss) material = crypto::xmss_generate().private_key;
       KeyVersion made;
@@ -420,7 +420,6 @@ class QlockModule final : public Module {
       int version = in.value("version", 0);
       auto k = own_key(env_, ctx, in["keyId"], version);
       if (!k.ok()) return k.status();
-      if (k->key_id == kNodeKeyId) return Status(ErrorCode::kVersionConflict, "the node key is not revoked through qlock");
       Json out = {{"revoked", Json::array()}};
       Status s = env_.db->transaction([&](Tx& tx) -> Status {
         auto revoked = env_.keystore->revoke(tx, k->key_id, version);
