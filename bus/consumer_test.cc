@@ -33,9 +33,7 @@ Result<std::optional<std::pair<Json, std::string>>> as_logged(const StoredEvent&
 class ConsumerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = open_sqlite(dir_.path() + "/state.db");
-    ASSERT_TRUE(db.ok()) << db.status().to_string();
-    db_ = std::move(*db);
+    db_ = open_sqlite(dir_.path() + "/state.db").value();
     ASSERT_TRUE(db_->migrate("bus", EventLog::migrations()).ok());
     log_ = std::make_unique<EventLog>(*db_);
     consumers_ = std::make_unique<DurableConsumers>(*db_, *log_, clock_, as_logged);

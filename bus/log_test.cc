@@ -31,9 +31,7 @@ struct Item {
 class EventLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = open_sqlite(dir_.path() + "/state.db");
-    ASSERT_TRUE(db.ok()) << db.status().to_string();
-    db_ = std::move(*db);
+    db_ = open_sqlite(dir_.path() + "/state.db").value();
     ASSERT_TRUE(db_->migrate("bus", EventLog::migrations()).ok());
     log_ = std::make_unique<EventLog>(*db_);
   }

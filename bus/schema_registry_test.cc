@@ -32,9 +32,7 @@ Json closed(Json extra_properties = Json::object()) {
 class SchemaRegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = open_sqlite(dir_.path() + "/state.db");
-    ASSERT_TRUE(db.ok()) << db.status().to_string();
-    db_ = std::move(*db);
+    db_ = open_sqlite(dir_.path() + "/state.db").value();
     ASSERT_TRUE(db_->migrate("bus_registry", SchemaRegistry::migrations()).ok());
     reg_ = std::make_unique<SchemaRegistry>(*db_, clock_);
   }

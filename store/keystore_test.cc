@@ -13,9 +13,7 @@ namespace {
 class KeystoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto db = open_sqlite(dir_ / "state.db");
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(*db);
+    db_ = open_sqlite(dir_ / "state.db").value();
     ks_ = open_ks("dev");
   }
   std::unique_ptr<Keystore> open_ks(const std::string& env, const std::string& master = "") {

@@ -39,7 +39,7 @@ Result<KeyVersion> default_key(const ModuleEnv& env, const Context& ctx, KeyPurp
 const std::string& caller(const Context& ctx);
 
 Tool sign_tool(const ModuleEnv* env);
-Tool verify_tool(const ModuleEnv* env);
+Tool verify_tool();
 
 // Locks (qlock_lock.cc): leases in the state store, fencing tokens from a
 // durable counter. Waiting acquirers sleep on `released_` (woken by releases

@@ -221,7 +221,7 @@ class QlockModule final : public Module {
 
   std::vector<Tool> tools() override {
     return {key_create(), key_list(), key_get(), key_rotate(), key_revoke(), encrypt(), decrypt(), rewrap(),
-            timelock(),   sign_tool(&env_), verify_tool(&env_), locks_.tool()};
+            timelock(),   sign_tool(&env_), verify_tool(), locks_.tool()};
   }
 
  private:

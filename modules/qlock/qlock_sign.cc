@@ -116,7 +116,7 @@ Tool sign_tool(const ModuleEnv* env) {
   return t;
 }
 
-Tool verify_tool(const ModuleEnv* env) {
+Tool verify_tool() {
   Tool t;
   t.name = "qlock.verify";
   t.title = "Verify a signature";
@@ -138,7 +138,7 @@ Tool verify_tool(const ModuleEnv* env) {
   t.http = {"POST", "/qlock/v1/verify"};
   t.access = Access::kPublic;
   t.read_only = true;
-  t.handler = [env](Context& ctx, const Json& in) -> Result<Reply> {
+  t.handler = [](Context&, const Json& in) -> Result<Reply> {
     auto bytes = input_bytes(in);
     if (!bytes.ok()) return bytes.status();
     const Json& s = in["signature"];
@@ -148,7 +148,6 @@ Tool verify_tool(const ModuleEnv* env) {
     int64_t ts = s["ts"].get<int64_t>();
     if (ts >= 0 && ts <= 253'402'300'799'999) out["signedAt"] = format_rfc3339_ms(ts);  // through year 9999
     if (!v.ok()) out["reason"] = v.message();
-    (void)env;
     return out;
   };
   return t;
