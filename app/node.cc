@@ -146,6 +146,7 @@ Status Node::serve(const std::function<void(const std::string&)>& on_ready) {
   }
   std::string host = hp->host.find(':') != std::string::npos ? "[" + hp->host + "]" : hp->host;
   std::string url = "http://" + host + ":" + std::to_string(*port);
+  api->set_listen_url(url);
   log::info("listening", {{"url", url}, {"modules", config_.modules}});
   on_ready(url);
   raw->run();

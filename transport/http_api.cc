@@ -53,7 +53,7 @@ Result<std::unique_ptr<HttpApi>> HttpApi::create(Pipeline& pipeline, const Modul
 HttpApi::HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs,
                  EventStreamHttp* events)
     : pipeline_(p), host_(h), mcp_(m), db_(db), router_(std::move(r)), ipfs_(ipfs), events_(events) {
-  openapi_ = openapi_document(p.registry(), "", ANARQ_VERSION).dump(2);
+  openapi_ = ServedOpenApi(p.registry(), ANARQ_VERSION);
 }
 
 HttpResponse HttpApi::envelope_error(const Status& s, const std::string& request_id) {
@@ -183,7 +183,8 @@ HttpResponse HttpApi::route(HttpRequest& req) {
   }
   if (path == "/openapi.json" && (m == "GET" || m == "HEAD")) {
     HttpResponse r;
-    r.body = openapi_;
+    auto host = req.headers.find("host");
+    r.body = openapi_.render(openapi_server_url(listen_url_, host == req.headers.end() ? "" : host->second));
     return r;
   }
   if (path == "/mcp") {

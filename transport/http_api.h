@@ -11,6 +11,7 @@
 
 #include "transport/http_types.h"
 #include "transport/router.h"
+#include "transport/specs.h"
 
 namespace anarq {
 
@@ -32,6 +33,9 @@ class HttpApi {
   // Whether the server should run this request off its I/O threads: tools
   // that may wait, and MCP calls (any tool may be behind POST /mcp).
   bool offloads(const HttpRequest& request) const;
+  // The address the server is bound to (http://HOST:PORT), for the `servers`
+  // entry of GET /openapi.json. REQUIRES: before the server runs.
+  void set_listen_url(std::string url) { listen_url_ = std::move(url); }
 
  private:
   HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs, EventStreamHttp* events);
@@ -47,7 +51,8 @@ class HttpApi {
   Router router_;
   IpfsHttp* ipfs_;
   EventStreamHttp* events_;
-  std::string openapi_;  // built once: the registry does not change after start-up
+  ServedOpenApi openapi_;  // built once: the registry does not change after start-up
+  std::string listen_url_;
 
   std::string render_http_metrics() const;
 

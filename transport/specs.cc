@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cassert>
+#include <cctype>
 #include <set>
 
 #include "transport/mcp.h"
@@ -11,6 +14,69 @@ namespace anarq {
 namespace {
 
 const char* kErrorRef = "#/components/schemas/ErrorEnvelope";
+const char* kResponseRef = "#/components/responses/";
+// Where ServedOpenApi splices in the server URL of each request.
+const char* kServedUrlSlot = "anarq:served-server-url";
+
+// The signed-request headers of docs/signing.md (standards.md section 3) as
+// security schemes: OpenAPI has no scheme for a signature over the request, so
+// each header is an apiKey in header, and a requirement names all of them — a
+// signature is valid only with every header it covers.
+Json security_schemes() {
+  auto header = [](const char* name, const char* description) {
+    return Json{{"type", "apiKey"}, {"in", "header"}, {"name", name}, {"description", description}};
+  };
+  return {
+      {"x-squid-id", header("x-squid-id", "The root identity's did:key (Ed25519, did:key:z6Mk...). Signed requests: docs/signing.md.")},
+      {"x-subid", header("x-subid", "The acting subidentity's did:key, when acting as one (a live subidentity of x-squid-id); "
+                                    "its key signs. Absent when acting as the root.")},
+      {"x-ts", header("x-ts", "Integer milliseconds since the Unix epoch, within 300 s of the node's clock.")},
+      {"x-nonce", header("x-nonce", "16-64 characters of [A-Za-z0-9_-], never reused by the acting identity.")},
+      {"x-sig", header("x-sig", "base64url (no padding) Ed25519 signature by the acting key over the canonical string: "
+                                "the lines anarq-request-v1, the method in upper case, the request target exactly as sent, "
+                                "x-ts, x-nonce, x-squid-id, x-subid (or empty) and the lower-case hex SHA-256 of the body, "
+                                "joined by \\n (docs/signing.md).")}};
+}
+
+// Signed as the root, or as a subidentity (x-subid too).
+Json signed_requirements() {
+  Json root = {{"x-squid-id", Json::array()}, {"x-ts", Json::array()}, {"x-nonce", Json::array()}, {"x-sig", Json::array()}};
+  Json sub = root;
+  sub["x-subid"] = Json::array();
+  return Json::array({root, sub});
+}
+
+// Identity and capability tools need a signature; public ones take one
+// optionally ({} = anonymous): a signature sent is verified, and the signer is
+// who the call acts as (squid.get shows its owner a private record).
+Json security_for(Access access) {
+  Json s = signed_requirements();
+  if (access == Access::kPublic) s.insert(s.begin(), Json::object());
+  return s;
+}
+
+Json servers_entry(const std::string& server_url) {
+  if (!server_url.empty()) return Json::array({{{"url", server_url}, {"description", "this node"}}});
+  return Json::array({{{"url", "http://{listen}"},
+                       {"description", "an anarq node (anarq serve --listen HOST:PORT, or ANARQ_LISTEN)"},
+                       {"variables", {{"listen", {{"default", "127.0.0.1:8080"}, {"description", "the node's HOST:PORT"}}}}}}});
+}
+
+// Every "#/components/responses/<name>" the document refers to.
+void referenced_responses(const Json& j, std::set<std::string>& out) {
+  if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (it.key() == "$ref" && it->is_string()) {
+        const std::string& ref = it->get_ref<const std::string&>();
+        if (ref.rfind(kResponseRef, 0) == 0) out.insert(ref.substr(std::string(kResponseRef).size()));
+      } else {
+        referenced_responses(*it, out);
+      }
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) referenced_responses(v, out);
+  }
+}
 
 Json error_envelope_schema() {
   return {{"type", "object"},
@@ -46,7 +112,7 @@ Json error_response(const std::string& description) {
 Json tool_error_responses(const Tool& t) {
   Json r = Json::object();
   r["400"] = {{"$ref", "#/components/responses/ValidationError"}};
-  if (t.access != Access::kPublic) r["401"] = {{"$ref", "#/components/responses/Unauthenticated"}};
+  r["401"] = {{"$ref", "#/components/responses/Unauthenticated"}};  // public tools too: a signature sent must verify
   if (t.access == Access::kCapability) r["403"] = {{"$ref", "#/components/responses/Forbidden"}};
   r["404"] = {{"$ref", "#/components/responses/NotFound"}};
   if (t.write) r["409"] = {{"$ref", "#/components/responses/Conflict"}};
@@ -70,7 +136,8 @@ Json operation(const Tool& t) {
              {"description", t.description},
              {"tags", {t.module}},
              {"x-anarq-access", access_name(t.access)},
-             {"x-anarq-version", t.version}};
+             {"x-anarq-version", t.version},
+             {"security", security_for(t.access)}};
   if (!t.ability.empty()) op["x-anarq-ability"] = t.ability;
   if (!t.emits.empty()) op["x-anarq-emits"] = t.emits;
   if (t.deprecation) {
@@ -230,8 +297,17 @@ Json error_code_names() {
   return names;
 }
 
-Json openapi_document(const ToolRegistry& registry, const std::string& module, const std::string& version) {
+Json openapi_document(const ToolRegistry& registry, const std::string& module, const std::string& version,
+                      const std::string& server_url) {
   Json paths = module.empty() ? builtin_paths() : Json::object();
+  // The built-in routes are public; POST /mcp carries a tools/call's signature.
+  // Like every request, theirs can have a head over 16 KiB.
+  for (auto& item : paths)
+    for (auto& op : item) {
+      op["security"] = Json::array({Json::object()});
+      op["responses"]["431"] = {{"$ref", "#/components/responses/HeadersTooLarge"}};
+    }
+  if (paths.contains("/mcp")) paths["/mcp"]["post"]["security"] = security_for(Access::kPublic);
   std::set<std::string> tags;
   for (const Tool* t : registry.list(true)) {
     if (!module.empty() && t->module != module) continue;
@@ -240,22 +316,28 @@ Json openapi_document(const ToolRegistry& registry, const std::string& module, c
   }
   if (module.empty()) tags.insert("node");
   Json tag_list = Json::array();
-  for (const auto& tag : tags) tag_list.push_back({{"name", tag}});
+  for (const auto& tag : tags)
+    tag_list.push_back({{"name", tag},
+                        {"description", tag == "node" && module.empty()
+                                            ? std::string("The node itself and its built-in routes (health, metrics, this "
+                                                          "document, MCP); modules/node/README.md.")
+                                            : "The " + tag + " module's tools; modules/" + tag + "/README.md."}});
   auto resp = [](const char* d) { return error_response(d); };
-  return {
+  Json doc = {
       {"openapi", "3.1.0"},
       {"info", {{"title", module.empty() ? std::string("anarq") : "anarq " + module},
                 {"version", version},
                 {"description", "Generated from the anarq tool registry. Every response uses the standard envelope; "
                                 "operationId is the tool name."}}},
-      {"servers", {{{"url", "http://127.0.0.1:8080"}}}},
+      {"servers", servers_entry(server_url)},
       {"tags", tag_list},
       {"paths", paths},
       {"components",
        {{"schemas", {{"ErrorEnvelope", error_envelope_schema()}}},
         {"responses",
          {{"ValidationError", resp("VALIDATION_ERROR: malformed JSON or input that breaks the schema; details.violations lists each JSON pointer")},
-          {"Unauthenticated", resp("SQUID_IDENTITY_INVALID or SIGNATURE_INVALID: the request is not validly signed")},
+          {"Unauthenticated", resp("SQUID_IDENTITY_INVALID or SIGNATURE_INVALID: an identity tool called unsigned, or "
+                                   "signature headers that do not verify (docs/signing.md)")},
           {"Forbidden", resp("QONSENT_DENIED: no capability for this resource")},
           {"NotFound", resp("NOT_FOUND: unknown route or resource")},
           {"Conflict", resp("VERSION_CONFLICT or IDEMPOTENCY_KEY_IN_USE")},
@@ -264,7 +346,64 @@ Json openapi_document(const ToolRegistry& registry, const std::string& module, c
           {"HeadersTooLarge", resp("REQUEST_HEADER_FIELDS_TOO_LARGE: headers above 16 KiB")},
           {"RateLimited", resp("RATE_LIMIT_EXCEEDED: retry after Retry-After seconds")},
           {"InternalError", resp("INTERNAL_ERROR: a fault of the node; the requestId is logged")},
-          {"Unavailable", resp("SERVICE_UNAVAILABLE: a dependency is down or the node is draining")}}}}}};
+          {"Unavailable", resp("SERVICE_UNAVAILABLE: a dependency is down or the node is draining")}}},
+        {"securitySchemes", security_schemes()}}}};
+  // Only the responses this document uses (a module's tools need fewer).
+  std::set<std::string> used;
+  referenced_responses(doc["paths"], used);
+  Json& responses = doc["components"]["responses"];
+  for (auto it = responses.begin(); it != responses.end();) it = used.count(it.key()) ? std::next(it) : responses.erase(it);
+  return doc;
+}
+
+ServedOpenApi::ServedOpenApi(const ToolRegistry& registry, const std::string& version) {
+  std::string text = openapi_document(registry, "", version, kServedUrlSlot).dump(2);
+  std::string slot = Json(kServedUrlSlot).dump();
+  size_t at = text.find(slot);
+  assert(at != std::string::npos && text.find(slot, at + 1) == std::string::npos);
+  head_ = text.substr(0, at);
+  tail_ = text.substr(at + slot.size());
+}
+
+std::string ServedOpenApi::render(const std::string& server_url) const {
+  return head_ + Json(server_url).dump() + tail_;
+}
+
+namespace {
+
+// host[:port]: a DNS name or IPv4 address, or [IPv6]; nothing else can be
+// where a client reached us.
+bool plain_authority(const std::string& a) {
+  if (a.empty() || a.size() > 255) return false;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  size_t i = 0;
+  if (a[0] == '[') {
+    size_t close = a.find(']');
+    if (close == std::string::npos || close < 3) return false;
+    for (i = 1; i < close; ++i)
+      if (!std::isxdigit(static_cast<unsigned char>(a[i])) && a[i] != ':' && a[i] != '.') return false;
+    i = close + 1;
+  } else {
+    while (i < a.size() && (std::isalnum(static_cast<unsigned char>(a[i])) || a[i] == '-' || a[i] == '.')) ++i;
+    if (i == 0) return false;
+  }
+  if (i == a.size()) return true;
+  if (a[i] != ':' || a.size() - i - 1 < 1 || a.size() - i - 1 > 5) return false;
+  return std::all_of(a.begin() + static_cast<std::ptrdiff_t>(i) + 1, a.end(), digit);
+}
+
+}  // namespace
+
+std::string openapi_server_url(const std::string& listen_url, const std::string& host_header) {
+  std::string authority = listen_url.rfind("http://", 0) == 0 ? listen_url.substr(7) : listen_url;
+  bool every_interface = authority.rfind("0.0.0.0:", 0) == 0 || authority.rfind("[::]:", 0) == 0;
+  if (!listen_url.empty() && !every_interface) return listen_url;
+  if (plain_authority(host_header)) {
+    std::string host = host_header;
+    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return "http://" + host;
+  }
+  return "/";
 }
 
 Json mcp_manifest(const ToolRegistry& registry, const std::string& module, const std::string& version) {
