@@ -157,6 +157,41 @@ TEST_F(QlockHttpTest, SealedBoxToAnyDidKeyOpensOnlyWithItsKey) {
   EXPECT_EQ(here.status, 400) << "without a keyId held here, the node explains how to open it";
 }
 
+TEST_F(QlockHttpTest, ASealedBoxToACustodialIdentityOpensThroughItsCustodianOnly) {
+  // alice is the custodian of a custodial identity; the node holds its key.
+  Json id = ok(alice_.post(port(), "/squid/v1/identities", {{"custodial", true}, {"name", "ward"}}))["identity"];
+  const std::string ward = id["squidId"], ward_key = id["keyId"];
+  // bob seals a box to it, as to any did:key.
+  Json c = ok(bob_.post(port(), "/qlock/v1/encrypt", {{"data", "for the ward"}, {"recipient", ward}}))["ciphertext"];
+  EXPECT_EQ(c["to"], ward);
+  // Its custodian opens it through qlock, with or without naming the key.
+  Json opened = ok(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", c}}));
+  EXPECT_EQ(opened["data"], "for the ward");
+  EXPECT_EQ(opened["keyId"], ward_key);
+  EXPECT_EQ(ok(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", c}, {"keyId", ward_key}}))["data"], "for the ward");
+  // Nobody else: the sender, a stranger naming the key (not disclosed), the
+  // custodian naming another of its keys.
+  auto by_bob = bob_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", c}});
+  EXPECT_EQ(by_bob.status, 400) << by_bob.body;
+  EXPECT_EQ(bob_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", c}, {"keyId", ward_key}}).status, 404);
+  Json other = ok(alice_.post(port(), "/qlock/v1/keys", {{"purpose", "SIGNING"}}))["key"];
+  EXPECT_EQ(alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", c}, {"keyId", other["keyId"]}}).status, 403);
+  // Each opening is an audited use of the identity's key, by the custodian.
+  Call h = node_.node().call("events.history", {{"subject", "q.qlock.key.used.v1"}, {"limit", 100}});
+  int uses = 0;
+  for (const auto& e : h.envelope["data"]["events"]) {
+    const Json& p = e["event"]["payload"];
+    if (p["keyId"] == ward_key && p["operation"] == "decrypt" && p["actor"] == alice_.did) ++uses;
+  }
+  EXPECT_EQ(uses, 2);
+  // A deleted identity's key is revoked: its boxes no longer open.
+  std::string target = "/squid/v1/identities/" + ward;
+  ASSERT_EQ(request(port(), "DELETE", target, sign_request(alice_.key, "DELETE", target, ""), "").status, 200);
+  auto after = alice_.post(port(), "/qlock/v1/decrypt", {{"ciphertext", c}});
+  EXPECT_EQ(after.status, 403) << after.body;
+  EXPECT_EQ(body_of(after)["code"], "QLOCK_KEY_REVOKED");
+}
+
 TEST_F(QlockHttpTest, SignaturesVerifyWithPlainLibsodiumAndOutsideSignaturesVerifyHere) {
   Json s = ok(alice_.post(port(), "/qlock/v1/sign", {{"data", "I agree"}}));
   Json sig = s["signature"];
@@ -394,7 +429,8 @@ TEST_F(QlockHttpTest, McpOverHttpCarriesTheSameSignedHeaders) {
                {"params", {{"name", "qlock.sign"}, {"arguments", {{"data", "over mcp"}}}}}};
   auto unsigned_call = body_of(post(call, session))["result"];
   EXPECT_TRUE(unsigned_call["isError"].get<bool>());
-  EXPECT_EQ(unsigned_call["structuredContent"]["code"], "SQUID_IDENTITY_INVALID");
+  EXPECT_EQ(unsigned_call["_meta"]["anarq/code"], "SQUID_IDENTITY_INVALID");
+  EXPECT_FALSE(unsigned_call.contains("structuredContent")) << "an error has no data to match the outputSchema";
   // The signature covers the JSON-RPC body sent to POST /mcp.
   std::string body = call.dump();
   auto h = sign_request(alice_.key, "POST", "/mcp", body);
@@ -405,7 +441,7 @@ TEST_F(QlockHttpTest, McpOverHttpCarriesTheSameSignedHeaders) {
   EXPECT_EQ(signed_call["structuredContent"]["keyId"], "sig:" + alice_.did) << "acting as the signer";
   // Replaying the same signed request is refused.
   auto replay = body_of(request(port(), "POST", "/mcp", h, body))["result"];
-  EXPECT_EQ(replay["structuredContent"]["code"], "SIGNATURE_INVALID");
+  EXPECT_EQ(replay["_meta"]["anarq/code"], "SIGNATURE_INVALID");
 }
 
 }  // namespace

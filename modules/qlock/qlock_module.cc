@@ -119,7 +119,8 @@ namespace {
 // altered or stripped):
 //   {"v":1, "alg":"XChaCha20-Poly1305", "kid":<keyId>, "kv":<version>,
 //    "enc":"utf8"|"base64", "nbf":<RFC 3339>?, "nonce":<b64url 24 B>, "ct":<b64url>}
-// To an identity (sealed box; only the recipient's key opens it):
+// To an identity (sealed box; only the recipient's key opens it: locally, or
+// here when the node holds that key for the caller, e.g. a custodial identity's):
 //   {"v":1, "alg":"X25519-XSalsa20-Poly1305-SealedBox", "to":<did:key>, "enc":..., "ct":<b64url>}
 constexpr const char* kSealedAlg = "X25519-XSalsa20-Poly1305-SealedBox";
 
@@ -464,6 +465,45 @@ class QlockModule final : public Module {
     return Status(ErrorCode::kVersionConflict, "the key rotated during encryption; retry").with_retry_after(1);
   }
 
+  // The key that opens a sealed box addressed to `to`, when this node holds it
+  // for the caller: one of the caller's own Ed25519 keys, or the key of a
+  // custodial sQuid identity in the caller's custody (keystore owner
+  // "squid:<caller>"; sQuid makes those, nobody else can name that owner).
+  // `keyId` narrows the search to one key (any of its versions). A box to
+  // anyone else opens where its key is (`anarq id open KEYFILE`).
+  Result<KeyVersion> sealed_box_key(const Context& ctx, const std::string& to, const Json& in) {
+    const std::string& me = caller(ctx);
+    const std::string custody = "squid:" + me;
+    const Status elsewhere =
+        Status::validation("this sealed box is addressed to " + to + ", whose key this node does not hold for you")
+            .with_suggestion("open it where its key is: `anarq id open KEYFILE` (or crypto_box_seal_open with the key "
+                             "converted to X25519); see modules/qlock/README.md, 'Sealed boxes'");
+    if (me.empty() || to.empty()) return elsewhere;
+    if (in.contains("keyId")) {
+      const std::string id = in["keyId"];
+      auto versions = env_.keystore->versions(id);
+      if (!versions.ok() || versions->empty() || (versions->front().owner != me && versions->front().owner != custody))
+        return Status::not_found("no key " + id + " of yours or of an identity in your custody")
+            .with_suggestion("qlock.key.list shows your keys; squid.get shows a custodial identity's keyId to its custodian");
+      for (auto it = versions->rbegin(); it != versions->rend(); ++it)
+        if (it->public_key == to) return *it;
+      return Status(ErrorCode::kQonsentDenied, "this sealed box is addressed to " + to + ", not to key " + id);
+    }
+    constexpr int kPage = 1000;
+    for (const std::string& owner : {me, custody}) {
+      std::string after;
+      for (int pages = 0; pages < kMaxKeysPerOwner / kPage + 1; ++pages) {
+        auto page = env_.keystore->list(owner, kPage, after);
+        if (!page.ok()) return page.status();
+        for (const KeyVersion& k : *page)
+          if (k.public_key == to) return k;
+        if (page->size() < static_cast<size_t>(kPage)) break;
+        after = page->back().key_id;
+      }
+    }
+    return elsewhere;
+  }
+
   // Opens a container; `operation` names the audited use.
   struct Opened {
     std::string bytes;
@@ -479,16 +519,8 @@ class QlockModule final : public Module {
     auto ct = b64url_field(c, "ct");
     if (!ct.ok()) return ct.status();
     if (c["alg"] == kSealedAlg) {
-      // Only a recipient whose key the node holds can open it here; any other
-      // opens it locally (crypto_box_seal_open with the converted key).
-      if (!in.contains("keyId"))
-        return Status::validation("a sealed box opens with the recipient's key: name your Ed25519 keyId, or open it "
-                                  "locally with crypto_box_seal_open")
-            .with_suggestion("see modules/qlock/README.md, 'Sealed boxes'");
-      auto key = own_key(env_, ctx, in["keyId"]);
+      auto key = sealed_box_key(ctx, c.value("to", ""), in);
       if (!key.ok()) return key.status();
-      if (key->public_key != c.value("to", ""))
-        return Status(ErrorCode::kQonsentDenied, "this sealed box is addressed to " + c.value("to", "") + ", not to key " + key->key_id);
       auto kp = env_.keystore->ed25519(key->key_id, key->version);
       if (!kp.ok()) return kp.status();
       auto plain = crypto::sealed_box_open(*kp, *ct);
@@ -542,7 +574,7 @@ class QlockModule final : public Module {
                         {"encoding", encoding_schema()},
                         {"keyId", kKeyIdSchema},
                         {"recipient", {{"type", "string"}, {"pattern", "^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]+$"}, {"maxLength", 128},
-                                       {"description", "seal to this identity instead: only its key opens it"}}}}}};
+                                       {"description", "an Ed25519 did:key (did:key:z6Mk...) to seal to instead: only its key opens it (for a custodial identity, its custodian through qlock.decrypt)"}}}}}};
     t.output_schema = {{"type", "object"}, {"required", {"ciphertext"}}, {"properties", {{"ciphertext", container_schema()}}}};
     t.http = {"POST", "/qlock/v1/encrypt"};
     t.write = true;  // an audited key use
@@ -572,8 +604,9 @@ class QlockModule final : public Module {
     t.title = "Decrypt";
     t.description =
         "Decrypts a qlock ciphertext under the caller's key (any version not revoked), refusing tampered ciphertext "
-        "(QLOCK_DECRYPTION_FAILED), revoked versions and time-locks not yet open. A sealed box needs keyId: the "
-        "recipient's Ed25519 key held here.";
+        "(QLOCK_DECRYPTION_FAILED), revoked versions and time-locks not yet open. A sealed box opens when this node "
+        "holds its recipient's key for the caller: one of the caller's Ed25519 keys, or the key of a custodial "
+        "identity in the caller's custody (keyId optional); any other opens where its key is (`anarq id open KEYFILE`).";
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
                       {"required", {"ciphertext"}},
