@@ -96,7 +96,7 @@ class EventsModule final : public Module {
                       {"properties",
                        {{"topic", {{"type", "string"}, {"maxLength", 255},
                                    {"pattern", "^q\\.[a-z][a-z0-9]*(\\.[a-z][a-z0-9_]*)+\\.v[1-9][0-9]*$"},
-                                   {"description", "q.<module>.<action>.v<N>"}}},
+                                   {"description", "a topic: q.<module>.<action>.v<N>, lower case"}}},
                         {"payload", {{"description", "validated against the topic's latest schema"}}}}}};
     t.output_schema = R"({"type": "object", "required": ["seq", "id", "topic", "payloadCid", "time"],
       "properties": {"seq": {"type": "integer"}, "id": {"type": "string"}, "topic": {"type": "string"},
@@ -229,7 +229,8 @@ class EventsModule final : public Module {
         {"additionalProperties", false},
         {"required", {"consumer"}},
         {"properties",
-         {{"consumer", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{1,64}$"}}},
+         {{"consumer", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{1,64}$"},
+                        {"description", "a consumer name: 1-64 characters of [A-Za-z0-9_-]"}}},
           {"subject", {{"type", "string"}, {"maxLength", 255},
                        {"description", std::string(kSubjectDescription) + "; default > for a new consumer, the consumer's own when reused"}}},
           {"deliver", {{"type", "string"}, {"enum", {"all", "new", "seq", "time"}},
@@ -292,7 +293,7 @@ class EventsModule final : public Module {
     t.title = "Acknowledge messages";
     t.description = "Acknowledges messages of a durable consumer by sequence; they are not delivered again.";
     t.input_schema = R"({"type": "object", "additionalProperties": false, "required": ["consumer", "seqs"],
-      "properties": {"consumer": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+      "properties": {"consumer": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "a consumer name: 1-64 characters of [A-Za-z0-9_-]"},
                      "seqs": {"type": "array", "minItems": 1, "maxItems": 1000,
                               "items": {"type": "integer", "minimum": 1, "maximum": 9007199254740991}}}})"_json;
     t.output_schema = R"({"type": "object", "required": ["acked", "unknown", "ackFloor"],
@@ -321,7 +322,7 @@ class EventsModule final : public Module {
     t.title = "Delete a durable consumer";
     t.description = "Deletes a durable consumer and its pending messages.";
     t.input_schema = R"({"type": "object", "additionalProperties": false, "required": ["consumer"],
-      "properties": {"consumer": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"}}})"_json;
+      "properties": {"consumer": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "a consumer name: 1-64 characters of [A-Za-z0-9_-]"}}})"_json;
     t.output_schema = R"({"type": "object", "required": ["consumer"], "properties": {"consumer": {"type": "string"}}})"_json;
     t.http = {"DELETE", "/events/v1/consumers/{consumer}"};
     t.access = Access::kIdentity;

@@ -149,7 +149,7 @@ class NodeModule final : public Module {
     tools.description = "The live tool registry: every exposed tool with its schemas, access, HTTP binding and deprecation.";
     tools.input_schema = R"({"type":"object","additionalProperties":false,
       "properties":{"module":{"type":"string","pattern":"^[a-z][a-z0-9]*$","maxLength":32,
-                              "description":"only the tools of this module"}}})"_json;
+                              "description":"a module name ([a-z][a-z0-9]*, at most 32): only the tools of this module"}}})"_json;
     tools.output_schema = {{"type", "object"},
                            {"required", {"count", "tools"}},
                            {"properties", {{"count", {{"type", "integer"}}}, {"tools", {{"type", "array"}, {"items", kToolSchema}}}}}};

@@ -16,7 +16,8 @@ Json locksig_schema() {
       "pub": {"type": "string", "maxLength": 256, "description": "did:key (Ed25519) or base64url raw XMSS public key"},
       "sig": {"type": "string", "maxLength": 4096, "description": "base64url, no padding"},
       "ts": {"type": "integer", "description": "epoch ms, covered by the signature"},
-      "nonce": {"type": "string", "minLength": 16, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"},
+      "nonce": {"type": "string", "minLength": 16, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$",
+                "description": "16-64 characters of [A-Za-z0-9_-]"},
       "pq": {"type": "object", "required": ["alg", "pub", "sig"],
              "properties": {"alg": {"type": "string", "enum": ["XMSS-SHA2_10_256"]},
                             "pub": {"type": "string", "maxLength": 256}, "sig": {"type": "string", "maxLength": 4096}}}}})"_json;

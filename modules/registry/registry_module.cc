@@ -15,7 +15,7 @@ const char* kTopicPattern = "^q\\.[a-z][a-z0-9]*(\\.[a-z][a-z0-9_]*)+\\.v[1-9][0
 const char* kModes[] = {"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"};
 
 Json topic_param() {
-  return {{"type", "string"}, {"maxLength", 255}, {"pattern", kTopicPattern}, {"description", "q.<module>.<action>.v<N>"}};
+  return {{"type", "string"}, {"maxLength", 255}, {"pattern", kTopicPattern}, {"description", "a topic: q.<module>.<action>.v<N>, lower case"}};
 }
 Json mode_param() {
   Json modes = Json::array();

@@ -236,7 +236,9 @@ Json enum_of(const std::vector<std::string>& values) {
   return e;
 }
 Json did_param(const std::string& description) {
-  return {{"type", "string"}, {"pattern", kDidPattern}, {"description", description}};
+  // The description opens with what the pattern expects: validation errors quote it.
+  return {{"type", "string"}, {"pattern", kDidPattern},
+          {"description", "an Ed25519 did:key (did:key:z6Mk..., 56 characters): " + description}};
 }
 Json name_param() {
   return {{"type", "string"}, {"minLength", 1}, {"maxLength", 100}, {"pattern", kNamePattern},
@@ -248,7 +250,7 @@ Json avatar_param() {
 }
 Json tags_param() {
   return {{"type", "array"}, {"maxItems", 10}, {"uniqueItems", true},
-          {"items", {{"type", "string"}, {"pattern", kTagPattern}}},
+          {"items", {{"type", "string"}, {"pattern", kTagPattern}, {"description", "a tag: 1-32 characters of [a-z0-9_-]"}}},
           {"description", "at most 10 tags of 1-32 characters [a-z0-9_-]"}};
 }
 Json privacy_param(const std::string& description) {
@@ -268,7 +270,7 @@ Json locksig_param(const std::string& description) {
             {"pub", {{"type", "string"}, {"maxLength", 128}, {"description", "the signer's did:key"}}},
             {"sig", {{"type", "string"}, {"maxLength", 16384}, {"description", "base64url signature, no padding"}}},
             {"ts", {{"type", "integer"}, {"minimum", 0}, {"maximum", 253402300799999}, {"description", "signing time, epoch milliseconds"}}},
-            {"nonce", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{16,64}$"}, {"description", "16-64 of [A-Za-z0-9_-]"}}}}}};
+            {"nonce", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{16,64}$"}, {"description", "16-64 characters of [A-Za-z0-9_-]"}}}}}};
 }
 Json nullable_string(const std::string& description) {
   return {{"type", {"string", "null"}}, {"description", description}};

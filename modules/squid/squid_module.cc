@@ -595,7 +595,7 @@ class SquidModule final : public Module {
           {"signature",
            {{"description", "a LockSig object (standards section 10, m = message) or a base64url Ed25519 signature"},
             {"oneOf", {locksig_param("LockSig by squidId over message"),
-                       {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{86}$"}, {"description", "base64url, no padding, 64 bytes"}}}}}}}}};
+                       {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{86}$"}, {"description", "a base64url Ed25519 signature: 86 characters, no padding (64 bytes)"}}}}}}}}};
     t.output_schema = {
         {"type", "object"},
         {"additionalProperties", false},
@@ -791,7 +791,7 @@ class SquidModule final : public Module {
           {"delta", {{"type", "integer"}, {"minimum", -kMaxReputation}, {"maximum", kMaxReputation}, {"description", "change to the score"}}},
           {"reason", {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}, {"description", "why, at most 200 characters"}}},
           {"module", {{"type", "string"}, {"pattern", "^[a-z][a-z0-9]{0,31}$"}, {"default", "operator"},
-                      {"description", "the module asking (operator when the operator asks)"}}}}}};
+                      {"description", "a module name, 1-32 of [a-z0-9] starting with a letter: the module asking (operator when the operator asks)"}}}}}};
     Json out = reputation_schema();
     out["required"] = {"squidId", "score", "level", "lastUpdated", "previousScore", "delta"};
     out["properties"]["previousScore"] = {{"type", "integer"}, {"description", "score before"}};
