@@ -230,6 +230,7 @@ Status Node::store_new_node_key() {
     return {};
   }
   if (!s.ok()) return s;
+  created_ = !in_memory_ && legacy_key_file_.empty();
   if (!legacy_key_file_.empty()) {
     std::error_code ec;
     std::filesystem::remove(legacy_key_file_, ec);  // its seed is sealed in the keystore now

@@ -44,6 +44,9 @@ class Node {
   // The same, acting as `as` instead of the operator (`anarq --as FILE call`).
   Call call_as(const std::string& tool, const Json& input, const IdentityRef& as);
 
+  // True when start() made this node: a fresh data dir got its node key (and
+  // so its DID) in this process. The CLI announces it.
+  bool created() const { return created_; }
   const Config& config() const { return config_; }
   Pipeline& pipeline() { return *pipeline_; }
   ModuleHost& host() { return host_; }
@@ -69,6 +72,7 @@ class Node {
   std::unique_ptr<Keystore> keystore_;
   std::unique_ptr<crypto::Ed25519KeyPair> node_key_;
   bool new_node_key_ = false;
+  bool created_ = false;
   std::string legacy_key_file_;
   Status load_node_key();
   Status store_new_node_key();

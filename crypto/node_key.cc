@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,17 +20,27 @@ Result<Ed25519KeyPair> load_key_file(const std::string& path) {
 }
 
 Result<std::string> load_secret_file(const std::string& path) {
+  // The format is one short line: anything larger or not a regular file is
+  // not a key file, and is never read whole.
+  constexpr off_t kMaxKeyFileBytes = 256;
+  const std::string not_a_key = path + " is not a key file (one line of base64url holding a 32-byte secret, as "
+                                       "`anarq id new` writes)";
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::not_found("no key file " + path);
-  if ((st.st_mode & 077) != 0) return Status::unavailable(path + " is readable by group or others; chmod 600 it");
+  if (!S_ISREG(st.st_mode) || st.st_size > kMaxKeyFileBytes) return Status::unavailable(not_a_key);
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Status::unavailable(path + " has mode " + mode + ": a key file must be 0600, its owner's only (chmod 600 " +
+                               path + ")");
+  }
   std::ifstream f(path);
   std::stringstream ss;
   ss << f.rdbuf();
   std::string text = ss.str();
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   auto seed = ipld::base64_decode(text, /*url=*/true);
-  if (!seed.ok() || seed->size() != kEd25519SeedBytes)
-    return Status::unavailable(path + " does not hold a base64url 32-byte secret");
+  if (!seed.ok() || seed->size() != kEd25519SeedBytes) return Status::unavailable(not_a_key);
   return std::move(*seed);
 }
 
