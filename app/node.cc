@@ -106,6 +106,13 @@ Status Node::start() {
     if (c.http_status != 200) return Status::unavailable("the sQuid directory did not answer: " + c.envelope.value("message", ""));
     const Json& id = c.envelope["data"]["identity"];
     return id.value("rootId", "") == root && id.value("squidId", "") != root && id.value("status", "") == "ACTIVE";
+  }, [this](const std::string& did) -> Result<bool> {
+    if (did == operator_.squid_id) return true;
+    if (!host_.registry().find("squid.get")) return false;
+    Call c = call("squid.get", {{"squidId", did}});
+    if (c.http_status == 404) return false;
+    if (c.http_status != 200) return Status::unavailable("the sQuid directory did not answer: " + c.envelope.value("message", ""));
+    return c.envelope["data"]["identity"].value("status", "") == "ACTIVE";
   }));
   mcp_ = std::make_unique<McpServer>(*pipeline_, host_, config_);
   mcp_->set_stdio_identity(operator_);
@@ -113,7 +120,47 @@ Status Node::start() {
   auto api = HttpApi::create(*pipeline_, host_, *mcp_, *db_, ipfs_http_.get(), events_http_.get());
   if (!api.ok()) return api.status();
   http_api_ = std::move(*api);
+  http_api_->set_origin_policy(OriginPolicy(config_.listen, config_.allowed_origins));
+  http_api_->set_gauges([this](Metrics& m) { set_node_gauges(m); });
   return {};
+}
+
+// What /metrics shows of the node's state. Content totals walk the blockstore
+// (a stat per block), so they are refreshed at most every 30 s.
+void Node::set_node_gauges(Metrics& m) {
+  if (content_) {
+    int64_t now = clock_->now_ms();
+    std::lock_guard lock(gauges_mu_);
+    if (content_stats_ms_ == 0 || now - content_stats_ms_ >= 30'000) {
+      if (auto s = content_->blocks().stats(); s.ok()) content_stats_ = *s;
+      if (auto p = content_->pins().count(); p.ok()) pin_count_ = *p;
+      content_stats_ms_ = now;
+    }
+    m.set("anarq_blocks_stored", "Blocks in the blockstore (refreshed every 30 s at most).", {},
+          static_cast<double>(content_stats_.blocks));
+    m.set("anarq_block_bytes_stored", "Bytes of blocks in the blockstore (refreshed every 30 s at most).", {},
+          static_cast<double>(content_stats_.bytes));
+    m.set("anarq_pins", "Live pins of every resource type (refreshed every 30 s at most).", {},
+          static_cast<double>(pin_count_));
+  }
+  if (!bus_) return;
+  if (auto size = bus_->log().size(); size.ok()) {
+    m.set("anarq_event_log_events", "Events retained in the durable log.", {}, static_cast<double>(size->first));
+    m.set("anarq_event_log_bytes", "Envelope bytes retained in the durable log.", {}, static_cast<double>(size->second));
+  }
+  auto last = bus_->log().last_seq();
+  auto consumers = bus_->consumers().list();
+  if (last.ok() && consumers.ok()) {
+    m.set("anarq_event_consumers", "Durable consumers.", {}, static_cast<double>(consumers->size()));
+    for (const auto& c : *consumers) {
+      // An upper bound on what the consumer has not settled: events after its
+      // ack floor, matching its subject or not (JetStream's num_pending counts only matches).
+      m.set("anarq_event_consumer_lag", "Log events after a durable consumer's ack floor.", {{"consumer", c.config.name}},
+            static_cast<double>(std::max<int64_t>(0, *last - c.ack_floor)));
+      m.set("anarq_event_consumer_pending", "Messages delivered to a durable consumer and not acknowledged.",
+            {{"consumer", c.config.name}}, static_cast<double>(c.pending));
+    }
+  }
 }
 
 Status Node::serve(const std::function<void(const std::string&)>& on_ready) {
@@ -255,6 +302,7 @@ Status Node::register_event_schemas() {
     r.description = doc->value("description", "");
     r.examples = doc->value("examples", Json::array());
     r.owner = std::string("module:") + f.module;
+    r.max_owned = bus::kMaxTopics;  // a module's own topics are not an identity's share
     if (doc->contains("compatibility")) {
       auto mode = bus::parse_compat_mode((*doc)["compatibility"].get<std::string>());
       if (!mode.ok()) return Status::internal(where + ": " + mode.status().message());

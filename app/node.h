@@ -7,6 +7,7 @@
 //   if (auto s = node.start(); !s.ok()) die(s);
 //   auto reply = node.call("node.info", Json::object());
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/clock.h"
@@ -55,6 +56,7 @@ class Node {
   Metrics& metrics() { return metrics_; }
   // Null for in-memory nodes (spec generation).
   ContentStore* content() { return content_.get(); }
+  EventStreamHttp* events_http() { return events_http_.get(); }
   const std::string& peer_id() const { return peer_id_; }
   Db& db() { return *db_; }
   bus::Bus& bus() { return *bus_; }
@@ -83,6 +85,11 @@ class Node {
   std::unique_ptr<ContentStore> content_;
   std::unique_ptr<IpfsHttp> ipfs_http_;
   std::string peer_id_;
+  void set_node_gauges(Metrics& m);
+  std::mutex gauges_mu_;
+  int64_t content_stats_ms_ = 0;
+  BlockstoreStats content_stats_;
+  int64_t pin_count_ = 0;
   Status register_event_schemas();
   Status publish_tool_changes();
   ModuleHost host_;

@@ -112,6 +112,12 @@ Result<ConsumerInfo> DurableConsumers::ensure(const ConsumerConfig& c) {
     return existing;
   }
   if (existing.status().code() != "NOT_FOUND") return existing.status();
+  auto owned = db_.query("SELECT COUNT(*) FROM bus_consumers WHERE owner = ?", {c.owner});
+  if (!owned.ok()) return owned.status();
+  if (owned->rows[0].i64(0) >= c.max_owned)
+    return Status::custom("EVENTS_CONSUMER_LIMIT", 422, false,
+                          c.owner + " already owns " + std::to_string(c.max_owned) + " durable consumers")
+        .with_suggestion("delete consumers you no longer use with events.unsubscribe");
   auto count = db_.query("SELECT COUNT(*) FROM bus_consumers", {});
   if (!count.ok()) return count.status();
   if (count->rows[0].i64(0) >= static_cast<int64_t>(kMaxConsumers))

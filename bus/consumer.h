@@ -39,6 +39,8 @@ inline constexpr int kMaxMaxAckPending = 10'000;
 inline constexpr int kDefaultMaxDeliver = 20;
 inline constexpr size_t kMaxFetch = 1000;
 inline constexpr size_t kMaxConsumers = 1000;
+// One identity's share of them (the operator's request may raise its own).
+inline constexpr int64_t kMaxConsumersPerOwner = 16;
 
 struct ConsumerConfig {
   std::string name;              // [A-Za-z0-9_-]{1,64}
@@ -53,6 +55,7 @@ struct ConsumerConfig {
   int max_ack_pending = kDefaultMaxAckPending;
   int max_deliver = kDefaultMaxDeliver;
   std::string owner;             // the identity that created it
+  int64_t max_owned = kMaxConsumersPerOwner;  // creation refused when the owner holds this many
 };
 
 struct ConsumerInfo {

@@ -166,6 +166,12 @@ std::vector<Migration> EventLog::migrations() {
   };
 }
 
+Result<std::pair<int64_t, int64_t>> EventLog::size() {
+  auto rows = db_.query("SELECT COUNT(*), CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM bus_events", {});
+  if (!rows.ok()) return rows.status();
+  return std::pair<int64_t, int64_t>{rows->rows[0].i64(0), rows->rows[0].i64(1)};
+}
+
 Result<int64_t> EventLog::append(Tx& tx, const Json& envelope, int schema_version) {
   auto seq = tx.query("UPDATE bus_streams SET last_seq = last_seq + 1 WHERE name = ? RETURNING last_seq",
                       {std::string(kStreamName)});

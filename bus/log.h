@@ -88,6 +88,8 @@ class EventLog {
 
   Result<int64_t> last_seq();   // 0 when nothing was ever appended
   Result<int64_t> first_seq();  // oldest retained; 0 when empty
+  // Retained events and their envelope bytes (for /metrics).
+  Result<std::pair<int64_t, int64_t>> size();
   // The last sequence before the first event at or after t (replay "from a time").
   Result<int64_t> seq_before_time(int64_t t_ms);
 

@@ -178,6 +178,11 @@ Result<RegisterResult> SchemaRegistry::register_schema(const RegisterRequest& re
     }
     version = existing->latest + 1;
   } else {
+    auto owned = db_.query("SELECT COUNT(*) FROM bus_topics WHERE owner = ?", {req.owner});
+    if (!owned.ok()) return owned.status();
+    if (owned->rows[0].i64(0) >= req.max_owned)
+      return Status::custom("REGISTRY_TOPIC_LIMIT", 422, false,
+                            req.owner + " already owns " + std::to_string(req.max_owned) + " topics");
     auto count = db_.query("SELECT COUNT(*) FROM bus_topics", {});
     if (!count.ok()) return count.status();
     if (count->rows[0].i64(0) >= kMaxTopics)

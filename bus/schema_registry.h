@@ -33,6 +33,8 @@ namespace anarq::bus {
 inline constexpr size_t kMaxSchemaBytes = 256 << 10;
 inline constexpr int kMaxVersionsPerTopic = 1000;
 inline constexpr int64_t kMaxTopics = 10'000;
+// One identity's share of them (module topics and the operator's are not counted against it).
+inline constexpr int64_t kMaxTopicsPerOwner = 100;
 
 struct TopicInfo {
   std::string topic;
@@ -63,6 +65,7 @@ struct RegisterRequest {
   std::string description;
   Json examples = Json::array();  // each must validate against schema
   std::string owner;
+  int64_t max_owned = kMaxTopicsPerOwner;  // a new topic is refused when the owner holds this many
 };
 
 struct RegisterResult {

@@ -19,6 +19,8 @@ namespace anarq {
 namespace {
 
 const char* kSignedHeaders[] = {"x-squid-id", "x-subid", "x-ts", "x-nonce", "x-sig"};
+// The high-water row every unregistered identity shares (not a DID).
+const char* const kUnregisteredMark = "*unregistered";
 
 Status identity_invalid(std::string why) {
   return Status(ErrorCode::kSquidIdentityInvalid, std::move(why))
@@ -72,9 +74,9 @@ Result<std::string> public_key_of(const std::string& did) {
 class AuthenticateStage final : public Stage {
  public:
   AuthenticateStage(int64_t started_ms, SubidentityCheck check, Db* db,
-                    std::unordered_map<std::string, int64_t> restart_gates)
+                    std::unordered_map<std::string, int64_t> restart_gates, RegisteredCheck registered)
       : started_ms_(started_ms), check_(std::move(check)), db_(db), restart_gates_(std::move(restart_gates)),
-        persisted_(restart_gates_) {}
+        persisted_(restart_gates_), registered_(std::move(registered)) {}
   const char* name() const override { return "authenticate"; }
 
   Result<Reply> process(Call& call, Chain& next) override {
@@ -135,10 +137,27 @@ class AuthenticateStage final : public Stage {
     if (auto g = restart_gates_.find(acting); g != restart_gates_.end() && ts <= g->second)
       return signature_invalid("request dated at or before " + std::to_string(g->second) + ", as " + acting +
                                "'s future-dated requests before this node restarted; sign it again with the current time");
+    // Durable replay marks per DID only for registered identities. A
+    // throwaway did:key may lead the clock by a second at most and shares one
+    // node-wide mark (kUnregisteredMark), so minting identities costs no rows.
+    std::string mark_key = acting;
+    auto unregistered_gate = restart_gates_.find(kUnregisteredMark);
+    bool gated = unregistered_gate != restart_gates_.end() && ts <= unregistered_gate->second;
+    if (ts > now || gated) {
+      auto r = registered_ ? registered_(acting) : Result<bool>(false);
+      if (!r.ok()) return r.status();
+      if (!*r) {
+        if (ts > now + kUnregisteredLeadMs)
+          return signature_invalid("x-ts is " + std::to_string(ts - now) + " ms ahead of this node's clock; an unregistered identity may lead it by " +
+                                   std::to_string(kUnregisteredLeadMs) + " ms at most");
+        if (gated) return signature_invalid("request dated at or before this node's restart mark for unregistered identities; sign it again with the current time");
+        mark_key = kUnregisteredMark;
+      }
+    }
     auto fresh = nonces_.insert(acting, *nonce, ts, now);
     if (!fresh.ok()) return fresh.status();
     if (!*fresh) return signature_invalid("x-nonce was already used by " + acting + " (replay)");
-    if (ts > now) ANARQ_RETURN_IF_ERROR(raise_high_water(acting, ts, now));
+    if (ts > now) ANARQ_RETURN_IF_ERROR(raise_high_water(mark_key, ts, now));
     ctx.identity = IdentityRef{*squid, sub_id, ""};
     return next.proceed(call);
   }
@@ -173,6 +192,7 @@ class AuthenticateStage final : public Stage {
   int64_t started_ms_;
   SubidentityCheck check_;
   Db* db_;
+  RegisteredCheck registered_;
   const std::unordered_map<std::string, int64_t> restart_gates_;  // as persisted before this start
   std::mutex high_water_mu_;
   std::unordered_map<std::string, int64_t> persisted_;
@@ -218,7 +238,8 @@ std::vector<Migration> authenticate_migrations() {
            "CREATE TABLE auth_high_water (did TEXT PRIMARY KEY, v BIGINT NOT NULL)"}};
 }
 
-Result<std::unique_ptr<Stage>> make_authenticate_stage(int64_t started_ms, SubidentityCheck check, Db* db) {
+Result<std::unique_ptr<Stage>> make_authenticate_stage(int64_t started_ms, SubidentityCheck check, Db* db,
+                                                       RegisteredCheck registered) {
   std::unordered_map<std::string, int64_t> gates;
   if (db) {
     ANARQ_RETURN_IF_ERROR(db->migrate("auth", authenticate_migrations()));
@@ -227,7 +248,8 @@ Result<std::unique_ptr<Stage>> make_authenticate_stage(int64_t started_ms, Subid
     if (!rows.ok()) return rows.status();
     for (const auto& r : rows->rows) gates.emplace(r.str(0), r.i64(1));
   }
-  return std::unique_ptr<Stage>(std::make_unique<AuthenticateStage>(started_ms, std::move(check), db, std::move(gates)));
+  return std::unique_ptr<Stage>(
+      std::make_unique<AuthenticateStage>(started_ms, std::move(check), db, std::move(gates), std::move(registered)));
 }
 
 }  // namespace anarq

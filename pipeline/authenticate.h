@@ -53,6 +53,16 @@ std::vector<std::pair<std::string, std::string>> signed_request_headers(const cr
 // module answers it (wired by app/); without one, no subidentity is live.
 using SubidentityCheck = std::function<Result<bool>(const std::string& squid_id, const std::string& sub_id)>;
 
+// Whether a did:key is a registered, active identity of this node (the sQuid
+// module answers it); without one, none is. Asked only of requests dated
+// ahead of the node's clock or within a second after its start.
+using RegisteredCheck = std::function<Result<bool>(const std::string& did)>;
+
+// Unregistered identities (anyone can mint one) get no durable row each: their
+// x-ts may lead the node's clock by at most this much, and they share one
+// node-wide high-water mark, so none accepted before a restart replays after it.
+inline constexpr int64_t kUnregisteredLeadMs = 1000;
+
 // started_ms: requests signed before it are refused (see above). With a db
 // (the stage migrates its table, module "auth"), requests signed ahead of this
 // node's clock also stay refused after a restart: per acting DID, the stage
@@ -61,9 +71,10 @@ using SubidentityCheck = std::function<Result<bool>(const std::string& squid_id,
 // a second per DID) and, after a restart, refuses that DID's x-ts <= H. A
 // request accepted before the restart was either signed before the start or
 // future-dated, so none replays; only a DID that signed ahead of the clock
-// waits (at most its own lead) after a restart. Without a db, only started_ms.
+// waits (at most its own lead) after a restart. Only registered identities
+// (RegisteredCheck) get a mark. Without a db, only started_ms.
 std::vector<Migration> authenticate_migrations();
 Result<std::unique_ptr<Stage>> make_authenticate_stage(int64_t started_ms, SubidentityCheck check = {},
-                                                       Db* db = nullptr);
+                                                       Db* db = nullptr, RegisteredCheck registered = {});
 
 }  // namespace anarq

@@ -106,10 +106,12 @@ Result<std::unique_ptr<Stage>> make_validate_stage(const ToolRegistry& registry)
 std::unique_ptr<Stage> make_access_stage();
 std::unique_ptr<Stage> make_handler_stage();
 
-// trace, metrics, envelope, resolve, guard, validate, authenticate, access, handler.
-// `subidentities` answers the authentication stage's x-subid check.
+// trace, metrics, envelope, resolve, guard, authenticate, access, validate, handler.
+// `subidentities` answers the authentication stage's x-subid check,
+// `registered` whether a did:key is a registered identity (pipeline/authenticate.h).
 Status add_default_stages(Pipeline& pipeline,
-                          std::function<Result<bool>(const std::string&, const std::string&)> subidentities = {});
+                          std::function<Result<bool>(const std::string&, const std::string&)> subidentities = {},
+                          std::function<Result<bool>(const std::string&)> registered = {});
 
 // The standard envelope of ../shared/spec/standards.md section 1.
 // Moves reply.data into the envelope.

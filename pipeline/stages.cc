@@ -197,19 +197,21 @@ Result<std::unique_ptr<Stage>> make_validate_stage(const ToolRegistry& registry)
   return std::unique_ptr<Stage>(std::make_unique<ValidateStage>(std::move(validators)));
 }
 
-Status add_default_stages(Pipeline& p, SubidentityCheck subidentities) {
+Status add_default_stages(Pipeline& p, SubidentityCheck subidentities, RegisteredCheck registered) {
   p.add(make_trace_stage());
   p.add(make_metrics_stage(p.metrics()));
   p.add(make_envelope_stage());
   p.add(make_resolve_stage(p.registry()));
   p.add(make_guard_stage());
-  auto validate = make_validate_stage(p.registry());
-  if (!validate.ok()) return validate.status();
-  p.add(std::move(*validate));
-  auto auth = make_authenticate_stage(p.clock().now_ms(), std::move(subidentities), p.db());
+  // Who is calling is settled before the input is looked at: an unsigned
+  // caller of an identity tool costs one header check, never a schema walk.
+  auto auth = make_authenticate_stage(p.clock().now_ms(), std::move(subidentities), p.db(), std::move(registered));
   if (!auth.ok()) return auth.status();
   p.add(std::move(*auth));
   p.add(make_access_stage());
+  auto validate = make_validate_stage(p.registry());
+  if (!validate.ok()) return validate.status();
+  p.add(std::move(*validate));
   p.add(make_handler_stage());
   return {};
 }

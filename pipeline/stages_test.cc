@@ -202,7 +202,7 @@ class PipelineTest : public StagesTest {
 
 TEST_F(PipelineTest, StagesRunInTheDocumentedOrder) {
   EXPECT_EQ(pipeline_->stage_names(), (std::vector<std::string>{"trace", "metrics", "envelope", "resolve", "guard",
-                                                                "validate", "authenticate", "access", "handler"}));
+                                                                "authenticate", "access", "validate", "handler"}));
 }
 
 TEST_F(PipelineTest, EndToEndOutcomes) {
@@ -214,8 +214,9 @@ TEST_F(PipelineTest, EndToEndOutcomes) {
   EXPECT_EQ(exec("t.open", {{"n", "x"}}).http_status, 400);
   EXPECT_EQ(exec("t.signed", Json::object()).http_status, 401);
   EXPECT_EQ(exec("t.nope", Json::object()).http_status, 404);
-  // A bad input is refused before access: validation comes first.
-  EXPECT_EQ(exec("t.signed", {{"zz", 1}}).http_status, 400);
+  // An unsigned caller of an identity tool is refused before its input is
+  // examined: authentication and access come before validation.
+  EXPECT_EQ(exec("t.signed", {{"zz", 1}}).http_status, 401);
 }
 
 TEST_F(PipelineTest, NestedCallsShareTheTraceAndAreBounded) {

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config ccache git
   libboost-dev nlohmann-json3-dev libvalijson-dev libsqlitecpp-dev libsqlite3-dev
-  libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libssl-dev libsodium-dev libbotan-2-dev
+  libre2-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev libssl-dev libsodium-dev libbotan-2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus curl ca-certificates
 )

@@ -224,6 +224,12 @@ Result<bool> Pins::is_pinned(const Cid& cid) {
   return !pins->empty();
 }
 
+Result<int64_t> Pins::count() {
+  auto rows = db_.query("SELECT COUNT(*) FROM content_pins WHERE expires_at IS NULL OR expires_at > ?", {clock_.now_ms()});
+  if (!rows.ok()) return rows.status();
+  return rows->rows[0].i64(0);
+}
+
 Result<PinPage> Pins::list(const PinListOptions& options) {
   if (options.limit < 1 || options.limit > kMaxPinPage) {
     return Status::validation("limit must be 1.." + std::to_string(kMaxPinPage));

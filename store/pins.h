@@ -121,6 +121,8 @@ class Pins {
   Result<std::vector<Pin>> find(const ipld::Cid& cid);
   Result<bool> is_pinned(const ipld::Cid& cid);
   Result<PinPage> list(const PinListOptions& options);
+  // Live pins, every resource type (for /metrics).
+  Result<int64_t> count();
 
   Status set_policy(const ResourcePinPolicy& policy);
   Result<std::optional<ResourcePinPolicy>> get_policy(std::string_view resource_type);

@@ -1,5 +1,7 @@
 #include "tests/http_client.h"
 
+#include "tests/signing.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -108,11 +110,19 @@ bool Connection::closed_by_peer(int timeout_ms) {
   return ::recv(fd_, &c, 1, MSG_PEEK) == 0;
 }
 
+int register_identity(uint16_t port, const crypto::Ed25519KeyPair& key, const std::string& name) {
+  const std::string body = "{\"name\":\"" + name + "\"}";
+  return request(port, "POST", "/squid/v1/identities", sign_request(key, "POST", "/squid/v1/identities", body), body).status;
+}
+
 RawResponse request(uint16_t port, const std::string& method, const std::string& target,
                     const std::map<std::string, std::string>& headers, const std::string& body) {
   Connection c(port);
   if (!c.ok()) return {};
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  // A caller's own Host (any case) replaces the default one.
+  bool own_host = false;
+  for (const auto& [k, v] : headers) own_host |= k.size() == 4 && (k[0] | 0x20) == 'h' && (k[1] | 0x20) == 'o' && (k[2] | 0x20) == 's' && (k[3] | 0x20) == 't';
+  std::string req = method + " " + target + (own_host ? " HTTP/1.1\r\n" : " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   req += "Connection: close\r\n\r\n" + body;

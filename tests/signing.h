@@ -20,4 +20,9 @@ inline std::map<std::string, std::string> sign_request(const crypto::Ed25519KeyP
   return h;
 }
 
+// Registers `key` as a BYOK sQuid identity by its own signed request
+// (POST /squid/v1/identities); durable state (topics, consumers, replay marks)
+// is kept for registered identities only. Returns the HTTP status.
+int register_identity(uint16_t port, const crypto::Ed25519KeyPair& key, const std::string& name);
+
 }  // namespace anarq::test

@@ -4,6 +4,9 @@
 
 #include "core/clock.h"
 #include "core/json.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/process_metrics.h"
 #include "pipeline/pipeline.h"
 #include "runtime/host.h"
 #include "store/db.h"
@@ -93,13 +96,66 @@ std::string HttpApi::render_http_metrics() const {
 HttpResponse HttpApi::handle(HttpRequest& request) {
   const Clock& clock = pipeline_.clock();
   int64_t start = clock.mono_ns();
-  HttpResponse r = route(request);
-  if (request.method == "HEAD") {
-    r.body.clear();
-    r.stream = nullptr;
-    r.live = nullptr;
+  AccessNote note;
+  HttpResponse r = route(request, note);
+  // HEAD: the server sends the head the GET would have (type, length) and no body.
+  double ms = static_cast<double>(clock.mono_ns() - start) / 1e6;
+  record(r.status, ms);
+  {
+    // Labels stay bounded: routes are tools or fixed surfaces, methods the known ones.
+    static const char* const kMethods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"};
+    std::string method = "other";
+    for (const char* k : kMethods)
+      if (request.method == k) method = k;
+    Metrics& metrics = pipeline_.metrics();
+    metrics.inc("anarq_http_route_requests_total", "HTTP requests by route (tool or surface), method and status.",
+                {{"method", method}, {"route", note.route}, {"status", std::to_string(r.status)}});
+    metrics.observe("anarq_http_route_duration_seconds", "HTTP request latency by route, until the response head.",
+                    {{"route", note.route}}, ms / 1000.0, kLatencyBuckets);
   }
-  record(r.status, static_cast<double>(clock.mono_ns() - start) / 1e6);
+  if (note.request_id.empty())
+    for (const auto& [k, v] : r.headers)
+      if (k == "x-request-id") note.request_id = v;
+  // One line per request at the default level: what operators grep first.
+  if (log::enabled(log::Level::kInfo)) {
+    Json fields = {{"method", request.method},
+                   {"route", note.route},
+                   {"status", r.status},
+                   {"ms", ms},
+                   {"bytesIn", request.body.size()},
+                   {"remote", request.remote_addr},
+                   {"requestId", note.request_id}};
+    if (!note.identity.empty()) fields["identity"] = note.identity;
+    log::write(log::Level::kInfo, "access", fields);
+  }
+  return r;
+}
+
+HttpResponse HttpApi::preflight(const HttpRequest& req, const std::string& path) {
+  HttpResponse r;
+  r.status = 204;
+  bool gateway = path.rfind("/ipfs/", 0) == 0;
+  if (gateway) {
+    r.headers = {{"access-control-allow-origin", "*"},
+                 {"access-control-allow-methods", "GET, HEAD, OPTIONS"},
+                 {"access-control-allow-headers", "Range, Accept, If-None-Match"},
+                 {"access-control-max-age", "86400"}};
+    return r;
+  }
+  auto cors = origin_.cors_headers(req.headers);
+  if (cors.empty()) {
+    HttpResponse e = envelope_error(Status(ErrorCode::kQonsentDenied, "cross-origin requests to " + path +
+                                                                     " are not allowed (ANARQ_ALLOWED_ORIGINS lists origins)"),
+                                    uuid_v7(pipeline_.clock()));
+    e.status = 403;
+    return e;
+  }
+  r.headers = std::move(cors);
+  r.headers.emplace_back("access-control-allow-methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+  r.headers.emplace_back("access-control-allow-headers",
+                         "Content-Type, Accept, Idempotency-Key, traceparent, tracestate, Last-Event-ID, x-squid-id, x-subid, "
+                         "x-ts, x-nonce, x-sig, Mcp-Session-Id, MCP-Protocol-Version, Mcp-Method, Mcp-Name");
+  r.headers.emplace_back("access-control-max-age", "600");
   return r;
 }
 
@@ -154,15 +210,49 @@ bool HttpApi::offloads(const HttpRequest& req) const {
   std::string path, query;
   split_target(req.target, path, query);
   if (path == "/mcp") return true;  // any tools/call may wait; the body is not parsed twice to find out
+  // Content imports and GC hash and write every block: seconds for a large
+  // CAR, which must not stall the other connections of this I/O thread.
+  if (path == "/api/v0/add" || path == "/api/v0/dag/import" || path == "/api/v0/repo/gc") return true;
   RouteMatch match = router_.match(req.method, path);
   return match.kind == RouteMatch::Kind::kFound && match.tool->may_block;
 }
 
-HttpResponse HttpApi::route(HttpRequest& req) {
+HttpResponse HttpApi::route(HttpRequest& req, AccessNote& note) {
   std::string path, query;
   split_target(req.target, path, query);
   const std::string& m = req.method;
+  note.route = "unmatched";
+  const bool gateway = ipfs_ && path.rfind("/ipfs/", 0) == 0;
+  const bool builtin_get = (path == "/health" || path == "/metrics" || path == "/openapi.json") && (m == "GET" || m == "HEAD");
+  if (m == "OPTIONS") return preflight(req, path);
+  // Everything but the public gateway and the read-only built-ins acts for
+  // the operator or an identity: a foreign page may not drive it.
+  std::vector<std::pair<std::string, std::string>> cors;
+  if (!gateway && !builtin_get) {
+    if (auto why = origin_.refuse(req.headers)) {
+      HttpResponse e = envelope_error(Status(ErrorCode::kQonsentDenied, *why), uuid_v7(pipeline_.clock()));
+      e.status = 403;
+      return e;
+    }
+    cors = origin_.cors_headers(req.headers);
+  }
+  HttpResponse r = route_allowed(req, path, query, note);
+  if (gateway && (m == "GET" || m == "HEAD")) {
+    r.headers.emplace_back("access-control-allow-origin", "*");
+    r.headers.emplace_back("access-control-expose-headers",
+                           "Content-Length, Content-Range, Content-Type, ETag, X-Ipfs-Path, X-Ipfs-Roots, X-Content-Type-Options");
+  }
+  for (auto& h : cors) r.headers.push_back(std::move(h));
+  return r;
+}
 
+HttpResponse HttpApi::route_allowed(HttpRequest& req, const std::string& path, const std::string& query,
+                                    AccessNote& note) {
+  const std::string& m = req.method;
+
+  if (path == "/health" || path == "/metrics" || path == "/openapi.json" || path == "/mcp" ||
+      (events_ && EventStreamHttp::owns(path)))
+    note.route = path;
   if (path == "/health") {
     if (m != "GET" && m != "HEAD") {
       HttpResponse r = envelope_error(Status(ErrorCode::kMethodNotAllowed, "/health accepts GET"), uuid_v7(pipeline_.clock()));
@@ -178,6 +268,10 @@ HttpResponse HttpApi::route(HttpRequest& req) {
                             static_cast<double>(pipeline_.clock().now_ms() - host_.started_at_ms()) / 1000.0);
     pipeline_.metrics().set("anarq_mcp_sessions", "Open MCP Streamable HTTP sessions.", {},
                             static_cast<double>(mcp_.session_count()));
+    pipeline_.metrics().set("anarq_sse_clients", "Open Server-Sent Events streams (/events/stream).", {},
+                            static_cast<double>(events_ ? events_->open_streams() : 0));
+    collect_process_metrics(pipeline_.metrics());
+    if (gauges_) gauges_(pipeline_.metrics());
     r.body = pipeline_.metrics().render() + render_http_metrics();
     return r;
   }
@@ -189,7 +283,7 @@ HttpResponse HttpApi::route(HttpRequest& req) {
   }
   if (path == "/mcp") {
     McpHttpResponse mr;
-    if (m == "POST") mr = mcp_.handle_post(req.body, req.headers, req.target);
+    if (m == "POST") mr = mcp_.handle_post(req.body, req.headers, req.target, req.remote_addr);
     else if (m == "DELETE") mr = mcp_.handle_delete(req.headers);
     else {
       // No server-initiated SSE stream: GET answers 405, as the transport allows.
@@ -214,6 +308,7 @@ HttpResponse HttpApi::route(HttpRequest& req) {
     return e;
   }
   if (ipfs_ && IpfsHttp::owns(path)) {
+    note.route = IpfsHttp::route_label(path);
     std::string rid = uuid_v7(pipeline_.clock());
     auto it = req.headers.find("x-request-id");
     if (it != req.headers.end() && !it->second.empty() && it->second.size() <= 128) rid = it->second;
@@ -242,6 +337,7 @@ HttpResponse HttpApi::route(HttpRequest& req) {
     return r;
   }
 
+  note.route = match.tool->name;
   Call call;
   call.tool_name = match.tool->name;
   call.request_bytes = req.body.size() + query.size();
@@ -259,6 +355,8 @@ HttpResponse HttpApi::route(HttpRequest& req) {
   }
   call.input = std::move(*input);
   (void)pipeline_.execute(call);
+  note.request_id = call.ctx.request_id;
+  if (call.ctx.identity) note.identity = call.ctx.identity->sub_id.empty() ? call.ctx.identity->squid_id : call.ctx.identity->sub_id;
   r.status = call.http_status;
   r.body = std::move(call.body);
   r.headers = std::move(call.response_headers);

@@ -6,16 +6,19 @@
 // Thread-safe after construction.
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 
 #include "transport/http_types.h"
+#include "transport/origin.h"
 #include "transport/router.h"
 #include "transport/specs.h"
 
 namespace anarq {
 
 class Pipeline;
+class Metrics;
 class ModuleHost;
 class McpServer;
 class Db;
@@ -36,10 +39,22 @@ class HttpApi {
   // The address the server is bound to (http://HOST:PORT), for the `servers`
   // entry of GET /openapi.json. REQUIRES: before the server runs.
   void set_listen_url(std::string url) { listen_url_ = std::move(url); }
+  // Origin/Host rules and CORS for every surface but the public gateway.
+  void set_origin_policy(OriginPolicy policy) { origin_ = std::move(policy); }
+  // Sets the node's own gauges (content, events, consumers) before /metrics renders.
+  void set_gauges(std::function<void(Metrics&)> fn) { gauges_ = std::move(fn); }
 
  private:
   HttpApi(Pipeline& p, const ModuleHost& h, McpServer& m, Db& db, Router r, IpfsHttp* ipfs, EventStreamHttp* events);
-  HttpResponse route(HttpRequest& request);
+  // What the access log says of one request, filled while routing.
+  struct AccessNote {
+    std::string route;       // the tool name, or the surface ("/mcp", "ipfs:add", "gateway")
+    std::string identity;    // the verified acting did:key, if any
+    std::string request_id;
+  };
+  HttpResponse route(HttpRequest& request, AccessNote& note);
+  HttpResponse route_allowed(HttpRequest& request, const std::string& path, const std::string& query, AccessNote& note);
+  HttpResponse preflight(const HttpRequest& request, const std::string& path);
   HttpResponse health();
   HttpResponse envelope_error(const Status& s, const std::string& request_id);
   void record(int status, double ms);
@@ -51,6 +66,8 @@ class HttpApi {
   Router router_;
   IpfsHttp* ipfs_;
   EventStreamHttp* events_;
+  OriginPolicy origin_;
+  std::function<void(Metrics&)> gauges_;
   ServedOpenApi openapi_;  // built once: the registry does not change after start-up
   std::string listen_url_;
 

@@ -7,6 +7,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -66,13 +71,12 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-// One single-threaded io_context per I/O thread, each with its own acceptor on
-// the shared port (SO_REUSEPORT lets the kernel spread connections). A
-// connection lives on the worker that accepted it, so no strands or locks sit
-// on the request path.
+// One single-threaded io_context per I/O thread. Worker 0's acceptor hands
+// each new connection to the next worker in turn; a connection then lives on
+// that worker, so no strands or locks sit on the request path.
 struct Worker {
   net::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
+  tcp::acceptor acceptor{ioc};  // open on worker 0 only
   std::list<std::weak_ptr<Connection>> live;  // touched on this worker's thread only
 };
 
@@ -85,12 +89,16 @@ struct HttpServer::Impl {
   std::unique_ptr<net::steady_timer> drain_timer;  // on worker 0
   std::atomic<bool> draining{false};
   std::atomic<int> connections{0};
+  int reserve_fd = -1;  // a spare descriptor, given up to shed a client at EMFILE
   // Declared after the workers, so destroyed (joined) first: its tasks touch
   // coroutine frames that live until the io_contexts go.
   std::unique_ptr<net::thread_pool> blocking;
 
   Impl(HttpServerOptions o, HttpHandler h, HttpErrorResponder e)
       : options(std::move(o)), handler(std::move(h)), on_error(std::move(e)) {}
+  ~Impl() {
+    if (reserve_fd >= 0) ::close(reserve_fd);
+  }
 
   int threads() const {
     int n = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
@@ -101,7 +109,9 @@ struct HttpServer::Impl {
   // Serialises the response into one buffer and sends it with one write: the
   // head is a handful of lines, and Beast's generic serializer cost more than
   // the rest of a small request's path.
-  net::awaitable<void> write(Connection& c, const HttpResponse& r, bool keep_alive, unsigned version) {
+  // head: the answer to a HEAD request: the head the GET would carry
+  // (Content-Type, Content-Length when known) and no body.
+  net::awaitable<void> write(Connection& c, const HttpResponse& r, bool keep_alive, unsigned version, bool head = false) {
     std::string& out = c.out;
     out.clear();
     out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -110,7 +120,7 @@ struct HttpServer::Impl {
     auto reason = http::obsolete_reason(static_cast<http::status>(r.status));
     out.append(reason.data(), reason.size());
     out += "\r\nServer: anarq\r\n";
-    if (!r.body.empty() || r.stream || r.live) {
+    if (!r.body.empty() || r.stream || r.live || (head && r.status != 204 && r.status != 304)) {
       out += "Content-Type: ";
       out += r.content_type;
       out += "\r\n";
@@ -122,6 +132,19 @@ struct HttpServer::Impl {
       out += ": ";
       out += v;
       out += "\r\n";
+    }
+    if (head) {
+      if (!r.live && (r.stream ? r.stream_length >= 0 : true)) {
+        out += "Content-Length: ";
+        out += std::to_string(r.stream ? r.stream_length : static_cast<int64_t>(r.body.size()));
+        out += "\r\n";
+      }
+      if (r.live) keep_alive = false;
+      out += keep_alive ? (version == 10 ? "Connection: keep-alive\r\n\r\n" : "\r\n") : "Connection: close\r\n\r\n";
+      beast::error_code ec;
+      co_await net::async_write(c.socket, net::buffer(out), net::redirect_error(net::use_awaitable, ec));
+      if (!keep_alive) c.timed_out = true;  // close after this response
+      co_return;
     }
     if (r.live) {
       co_await write_live(c, r, version);
@@ -337,6 +360,17 @@ struct HttpServer::Impl {
         auto [it, inserted] = in.headers.emplace(std::move(name), std::string(f.value()));
         if (!inserted) it->second += ", " + std::string(f.value());
       }
+      // Absolute form (RFC 9112 section 3.2.2, what proxies send): the
+      // authority replaces Host and the path is routed as usual.
+      if (in.target.rfind("http://", 0) == 0 || in.target.rfind("https://", 0) == 0) {
+        size_t start = in.target.find("://") + 3;
+        size_t slash = in.target.find_first_of("/?", start);
+        std::string authority = in.target.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+        std::string rest = slash == std::string::npos ? "/" : in.target.substr(slash);
+        if (!rest.empty() && rest.front() == '?') rest.insert(0, "/");
+        in.headers["host"] = authority;
+        in.target = std::move(rest);
+      }
       in.body = std::move(req.body());
       if (c.remote_addr.empty()) {
         beast::error_code rec;
@@ -380,7 +414,7 @@ struct HttpServer::Impl {
         }
       }
       bool keep_alive = req.keep_alive() && !draining;
-      co_await write(c, out, keep_alive, req.version());
+      co_await write(c, out, keep_alive, req.version(), in.method == "HEAD");
       if (!keep_alive || c.timed_out) break;
     }
     beast::error_code ignored;
@@ -390,43 +424,88 @@ struct HttpServer::Impl {
     c.watchdog.cancel();
   }
 
+  // Runs on the worker the connection was accepted for.
+  void start_connection(Worker& w, tcp::socket socket) {
+    beast::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    if (connections.load() >= options.max_connections) {
+      net::co_spawn(w.ioc, [this, conn]() -> net::awaitable<void> {
+        conn->set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
+        net::co_spawn(conn->socket.get_executor(), watch(conn), net::detached);
+        co_await reject(*conn, 503, "connection limit reached");
+        conn->closed = true;
+        conn->watchdog.cancel();
+        beast::error_code ignored;
+        conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
+      }, net::detached);
+      return;
+    }
+    w.live.remove_if([](const auto& weak) { return weak.expired(); });
+    w.live.push_back(conn);
+    ++connections;
+    net::co_spawn(w.ioc, watch(conn), net::detached);
+    net::co_spawn(w.ioc, [this, conn]() -> net::awaitable<void> {
+      try {
+        co_await session(conn);
+      } catch (const std::exception& e) {
+        log::warn("connection ended with an error", {{"error", e.what()}});
+      }
+      if (--connections == 0 && draining) {
+        // The last connection is gone: stop waiting for the drain deadline.
+        net::post(control(), [this] { drain_timer->cancel(); });
+      }
+    }, net::detached);
+  }
+
+  // Out of file descriptors: the pending client would wait in the backlog
+  // (and the acceptor would report readable forever, a busy loop). Give back
+  // the reserve descriptor, take the client, tell it 503, close it, take the
+  // reserve again — then pause briefly before accepting more.
+  void shed_one(tcp::acceptor& acceptor) {
+    if (reserve_fd >= 0) ::close(reserve_fd);
+    reserve_fd = -1;
+    int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0) {
+      HttpResponse r = on_error(503, "this node is out of file descriptors; retry shortly");
+      std::string msg = "HTTP/1.1 503 Service Unavailable\r\nServer: anarq\r\nContent-Type: " + r.content_type +
+                        "\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: " + std::to_string(r.body.size()) +
+                        "\r\n\r\n" + r.body;
+      (void)!::send(fd, msg.data(), msg.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      ::close(fd);
+    }
+    reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+
+  // One acceptor (on worker 0) hands connections round-robin to the workers:
+  // no SO_REUSEPORT, so a second process cannot silently share our port.
   net::awaitable<void> accept_loop(Worker& w) {
+    size_t next = 0;
+    net::steady_timer pause(w.ioc);
     for (;;) {
+      Worker& target = *workers[next++ % workers.size()];
       beast::error_code ec;
-      tcp::socket socket = co_await w.acceptor.async_accept(net::redirect_error(net::use_awaitable, ec));
+      tcp::socket socket = co_await w.acceptor.async_accept(target.ioc, net::redirect_error(net::use_awaitable, ec));
       if (ec) {
         if (draining || ec == net::error::operation_aborted) co_return;
-        continue;  // e.g. EMFILE: keep serving the connections we have
-      }
-      socket.set_option(tcp::no_delay(true), ec);
-      auto conn = std::make_shared<Connection>(std::move(socket));
-      if (connections.load() >= options.max_connections) {
-        net::co_spawn(w.ioc, [this, conn]() -> net::awaitable<void> {
-          conn->set_deadline(std::chrono::milliseconds(options.read_timeout_ms));
-          net::co_spawn(conn->socket.get_executor(), watch(conn), net::detached);
-          co_await reject(*conn, 503, "connection limit reached");
-          conn->closed = true;
-          conn->watchdog.cancel();
-          beast::error_code ignored;
-          conn->socket.shutdown(tcp::socket::shutdown_both, ignored);
-        }, net::detached);
+        if (ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_buffer_space ||
+            ec == net::error::no_memory) {
+          shed_one(w.acceptor);
+          log::warn("accept failed: out of descriptors or memory", {{"error", ec.message()}, {"connections", connections.load()}});
+        }
+        // Any other failure (a client that reset before we took it) is its
+        // own; a short pause keeps a persistent one from spinning a core.
+        pause.expires_after(std::chrono::milliseconds(ec == net::error::connection_aborted ? 0 : 10));
+        co_await pause.async_wait(net::redirect_error(net::use_awaitable, ec));
         continue;
       }
-      w.live.remove_if([](const auto& weak) { return weak.expired(); });
-      w.live.push_back(conn);
-      ++connections;
-      net::co_spawn(w.ioc, watch(conn), net::detached);
-      net::co_spawn(w.ioc, [this, conn]() -> net::awaitable<void> {
-        try {
-          co_await session(conn);
-        } catch (const std::exception& e) {
-          log::warn("connection ended with an error", {{"error", e.what()}});
-        }
-        if (--connections == 0 && draining) {
-          // The last connection is gone: stop waiting for the drain deadline.
-          net::post(control(), [this] { drain_timer->cancel(); });
-        }
-      }, net::detached);
+      if (&target == &w) {
+        start_connection(w, std::move(socket));
+      } else {
+        net::post(target.ioc, [this, &target, sock = std::make_shared<tcp::socket>(std::move(socket))]() mutable {
+          start_connection(target, std::move(*sock));
+        });
+      }
     }
   }
 
@@ -472,20 +551,40 @@ Result<uint16_t> HttpServer::listen() {
   auto address = net::ip::make_address(i.options.host == "localhost" ? "127.0.0.1" : i.options.host, ec);
   if (ec) return Status::validation("cannot listen on '" + i.options.host + "': not an IP address");
   uint16_t port = i.options.port;
-  using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
-  for (int t = 0; t < i.threads(); ++t) {
-    auto w = std::make_unique<Worker>();
-    tcp::endpoint ep{address, port};
-    w->acceptor.open(ep.protocol(), ec);
-    if (!ec) w->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) w->acceptor.set_option(reuse_port(true), ec);
-    if (!ec) w->acceptor.bind(ep, ec);
-    if (!ec) w->acceptor.listen(net::socket_base::max_listen_connections, ec);
-    if (ec)
-      return Status::unavailable("cannot listen on " + i.options.host + ":" + std::to_string(port) + ": " + ec.message());
-    port = w->acceptor.local_endpoint().port();  // port 0: the others join the port the first one got
-    i.workers.push_back(std::move(w));
+  for (int t = 0; t < i.threads(); ++t) i.workers.push_back(std::make_unique<Worker>());
+  // SO_REUSEADDR only (restart over TIME_WAIT); never SO_REUSEPORT, which
+  // would let a second anarq on this port take half the traffic.
+  tcp::endpoint ep{address, port};
+  auto& acceptor = i.workers.front()->acceptor;
+  acceptor.open(ep.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(ep, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    i.workers.clear();
+    std::string why = ec == net::error::address_in_use ? "address in use (another process serves this port)" : ec.message();
+    return Status::unavailable("cannot listen on " + i.options.host + ":" + std::to_string(port) + ": " + why);
   }
+  port = acceptor.local_endpoint().port();
+  // Descriptors: raise the soft limit to the hard one, and keep the
+  // connection bound below it (a reserve for the store, logs and shedding).
+  struct rlimit lim {};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+    if (lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      (void)::setrlimit(RLIMIT_NOFILE, &lim);
+      (void)::getrlimit(RLIMIT_NOFILE, &lim);
+    }
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur > 128) {
+      int cap = static_cast<int>(std::min<rlim_t>(lim.rlim_cur - 96, 1 << 30));
+      if (i.options.max_connections > cap) {
+        log::info("connection limit lowered to fit the descriptor limit",
+                  {{"maxConnections", cap}, {"nofile", static_cast<int64_t>(lim.rlim_cur)}});
+        i.options.max_connections = cap;
+      }
+    }
+  }
+  i.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (i.options.offload) i.blocking = std::make_unique<net::thread_pool>(std::max(1, i.options.offload_threads));
   i.signals = std::make_unique<net::signal_set>(i.control());
   i.drain_timer = std::make_unique<net::steady_timer>(i.control());
@@ -503,10 +602,14 @@ Result<uint16_t> HttpServer::listen() {
 
 void HttpServer::run() {
   auto& i = *impl_;
-  for (auto& w : i.workers) net::co_spawn(w->ioc, i.accept_loop(*w), net::detached);
+  net::co_spawn(i.control(), i.accept_loop(*i.workers.front()), net::detached);
+  // Keep the other workers' io_contexts running while they have no connection yet.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep;
+  for (size_t t = 1; t < i.workers.size(); ++t) keep.push_back(net::make_work_guard(i.workers[t]->ioc));
   std::vector<std::thread> pool;
   for (size_t t = 1; t < i.workers.size(); ++t) pool.emplace_back([w = i.workers[t].get()] { w->ioc.run(); });
   i.control().run();
+  keep.clear();  // worker 0 is done (drained): the others finish their own connections
   for (auto& t : pool) t.join();
   if (i.blocking) i.blocking->join();
 }

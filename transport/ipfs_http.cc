@@ -176,6 +176,15 @@ bool IpfsHttp::owns(const std::string& path) {
   return path.rfind("/api/v0/", 0) == 0 || path.rfind("/ipfs/", 0) == 0;
 }
 
+std::string IpfsHttp::route_label(const std::string& path) {
+  static const char* const kCommands[] = {"add", "cat", "block/get", "block/put", "block/stat", "dag/export", "dag/import",
+                                          "pin/add", "pin/rm", "pin/ls", "repo/gc", "version", "id", "refs"};
+  if (path.rfind("/ipfs/", 0) == 0) return "/ipfs/{cid}";
+  for (const char* c : kCommands)
+    if (path == std::string("/api/v0/") + c) return path;
+  return "/api/v0/{other}";
+}
+
 HttpResponse IpfsHttp::handle(HttpRequest& req, const std::string& path, const std::string& query, const std::string& rid) {
   if (path.rfind("/api/v0/", 0) == 0) {
     if (!options_.rpc_allow_remote && !is_loopback(req.remote_addr))
@@ -356,19 +365,30 @@ HttpResponse IpfsHttp::rpc(HttpRequest& req, const std::string& cmd, const std::
     auto files = file_parts(req);
     if (!files.ok()) return fail(files.status());
     std::vector<Json> lines;
-    for (const auto& f : *files) {
-      std::string_view data = f.data;
-      size_t pos = 0;
-      ipld::ByteSource source = [data, pos](char* buf, size_t cap) mutable -> Result<size_t> {
+    auto source_of = [](std::string_view data) {
+      return ipld::ByteSource([data, pos = size_t{0}](char* buf, size_t cap) mutable -> Result<size_t> {
         size_t n = std::min(cap, data.size() - pos);
         std::memcpy(buf, data.data() + pos, n);
         pos += n;
         return n;
-      };
+      });
+    };
+    // All or nothing: every CAR of the request is read and verified (framing,
+    // every block's hash) before a block is stored, so a rejected import
+    // leaves nothing behind.
+    for (const auto& f : *files) {
+      auto checked = ipld::import_car(source_of(f.data), [](const ipld::Cid&, std::string_view) { return Status(); });
+      if (!checked.ok()) return fail(checked.status());
+    }
+    for (const auto& f : *files) {
       auto guard = content_.pins().gc_lock().add_guard();
-      Blockstore& blocks = content_.blocks();
-      auto imported = ipld::import_car(source, [&](const ipld::Cid& c, std::string_view b) { return blocks.put(c, b); });
+      // One batch: blocks written without fsync, made durable together.
+      auto batch = content_.blocks().batch();
+      auto imported = ipld::import_car(source_of(f.data), [&](const ipld::Cid& c, std::string_view b) {
+        return batch->put(c, b, /*hashed=*/true);
+      });
       if (!imported.ok()) return fail(imported.status());
+      if (Status s = batch->commit(); !s.ok()) return fail(s);
       for (const auto& root : imported->roots) {
         std::string pin_error;
         if (*pin_roots) {

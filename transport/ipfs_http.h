@@ -30,6 +30,8 @@ class IpfsHttp {
   IpfsHttp(ContentStore& content, IpfsHttpOptions options) : content_(content), options_(std::move(options)) {}
   // True when the path belongs here (/api/v0/..., /ipfs/...).
   static bool owns(const std::string& path);
+  // A bounded metrics label for a path this surface owns ("/api/v0/add", "/ipfs/{cid}").
+  static std::string route_label(const std::string& path);
   HttpResponse handle(HttpRequest& request, const std::string& path, const std::string& query,
                       const std::string& request_id);
 

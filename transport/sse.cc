@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <mutex>
+#include <optional>
 
 #include "bus/bus.h"
 #include "bus/topic.h"
@@ -27,11 +28,46 @@ struct WakeSlot {
   }
 };
 
+}  // namespace
+
+struct EventStreamHttp::PerAddress {
+  std::mutex mu;
+  std::map<std::string, size_t> open;
+};
+
+namespace {
+
+// A stream's place in its address's quota, given back when the stream ends.
+class AddressTicket {
+ public:
+  static std::optional<AddressTicket> take(std::shared_ptr<EventStreamHttp::PerAddress> table, const std::string& addr) {
+    std::lock_guard lock(table->mu);
+    size_t& n = table->open[addr];
+    if (n >= EventStreamHttp::kMaxStreamsPerAddress) return std::nullopt;
+    ++n;
+    return AddressTicket(std::move(table), addr);
+  }
+  AddressTicket(AddressTicket&& o) noexcept : table_(std::move(o.table_)), addr_(std::move(o.addr_)) {}
+  AddressTicket(const AddressTicket&) = delete;
+  ~AddressTicket() {
+    if (!table_) return;
+    std::lock_guard lock(table_->mu);
+    auto it = table_->open.find(addr_);
+    if (it != table_->open.end() && --it->second == 0) table_->open.erase(it);
+  }
+
+ private:
+  AddressTicket(std::shared_ptr<EventStreamHttp::PerAddress> t, std::string a) : table_(std::move(t)), addr_(std::move(a)) {}
+  std::shared_ptr<EventStreamHttp::PerAddress> table_;
+  std::string addr_;
+};
+
 class EventStream final : public LiveStream {
  public:
   EventStream(bus::Bus& bus, std::string pattern, int64_t cursor, std::vector<int> accept,
-              std::shared_ptr<std::atomic<size_t>> open)
-      : bus_(bus), pattern_(std::move(pattern)), cursor_(cursor), accept_(std::move(accept)), open_(std::move(open)) {
+              std::shared_ptr<std::atomic<size_t>> open, AddressTicket ticket)
+      : bus_(bus), pattern_(std::move(pattern)), cursor_(cursor), accept_(std::move(accept)), open_(std::move(open)),
+        ticket_(std::move(ticket)) {
     ++*open_;
   }
   ~EventStream() override {
@@ -104,6 +140,7 @@ class EventStream final : public LiveStream {
   int64_t cursor_;
   std::vector<int> accept_;
   std::shared_ptr<std::atomic<size_t>> open_;
+  AddressTicket ticket_;
   std::shared_ptr<WakeSlot> slot_ = std::make_shared<WakeSlot>();
   std::optional<uint64_t> listener_;
   bool first_ = true;
@@ -118,6 +155,8 @@ Result<int64_t> parse_seq(const std::string& text, const char* what) {
 }
 
 }  // namespace
+
+EventStreamHttp::EventStreamHttp(bus::Bus& bus) : bus_(bus), per_address_(std::make_shared<PerAddress>()) {}
 
 Result<HttpResponse> EventStreamHttp::handle(const HttpRequest& req, const std::string& query) {
   if (req.method != "GET" && req.method != "HEAD")
@@ -163,12 +202,18 @@ Result<HttpResponse> EventStreamHttp::handle(const HttpRequest& req, const std::
     if (!head.ok()) return head.status();
     after = *head;
   }
-  auto stream = std::make_shared<EventStream>(bus_, pattern, *after, std::move(accept), open_);
-  ANARQ_RETURN_IF_ERROR(stream->listen());
   HttpResponse r;
   r.content_type = "text/event-stream";
   r.headers.emplace_back("cache-control", "no-store");
   r.headers.emplace_back("x-accel-buffering", "no");
+  if (req.method == "HEAD") return r;  // the head a GET would get; no stream is opened
+  auto ticket = AddressTicket::take(per_address_, req.remote_addr);
+  if (!ticket)
+    return Status(ErrorCode::kRateLimitExceeded, "this address already holds " + std::to_string(kMaxStreamsPerAddress) +
+                                                     " open event streams; close one first")
+        .with_retry_after(5);
+  auto stream = std::make_shared<EventStream>(bus_, pattern, *after, std::move(accept), open_, std::move(*ticket));
+  ANARQ_RETURN_IF_ERROR(stream->listen());
   r.live = std::move(stream);
   return r;
 }

@@ -15,7 +15,9 @@
 // comment line every 15 s. No Boost here; the server writes the stream.
 // Thread-safe.
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "transport/http_types.h"
@@ -28,15 +30,22 @@ class Bus;
 
 class EventStreamHttp {
  public:
-  explicit EventStreamHttp(bus::Bus& bus) : bus_(bus) {}
+  explicit EventStreamHttp(bus::Bus& bus);
   static bool owns(const std::string& path) { return path == "/events/stream"; }
   // Errors come back as a status for the caller's envelope.
   Result<HttpResponse> handle(const HttpRequest& request, const std::string& query);
   size_t open_streams() const { return open_->load(); }
 
+  // One address may hold at most this many open streams (the bus's listener
+  // table, 4096 slots, is shared by every client).
+  static constexpr size_t kMaxStreamsPerAddress = 64;
+
+  struct PerAddress;  // open streams per remote address, shared with the streams
+
  private:
   bus::Bus& bus_;
   std::shared_ptr<std::atomic<size_t>> open_ = std::make_shared<std::atomic<size_t>>(0);
+  std::shared_ptr<PerAddress> per_address_;
 };
 
 }  // namespace anarq

@@ -3,6 +3,7 @@
 #include <mutex>
 #include "core/clock.h"
 #include "core/ids.h"
+#include "crypto/ed25519.h"
 #include "runtime/host.h"
 #include "runtime/module.h"
 
@@ -95,13 +96,15 @@ class NodeModule final : public Module {
     Tool info;
     info.name = "node.info";
     info.title = "Node information";
-    info.description = "Version, build, running modules and uptime of this node.";
+    info.description = "Version, build, identity (did:key and peer id), running modules and uptime of this node.";
     info.input_schema = R"({"type":"object","additionalProperties":false,"properties":{}})"_json;
     info.output_schema = R"({
       "type": "object",
-      "required": ["nodeId", "version", "build", "modules", "startedAt", "uptimeMs", "storage"],
+      "required": ["nodeId", "did", "peerId", "version", "build", "modules", "startedAt", "uptimeMs", "storage"],
       "properties": {
         "nodeId": {"type": "string"},
+        "did": {"type": "string", "description": "the node's own did:key: the operator identity, signer of events and checkpoints"},
+        "peerId": {"type": "string", "description": "the libp2p peer id of the same Ed25519 key, as Kubo's /api/v0/id answers it"},
         "version": {"type": "string"},
         "build": {"type": "object", "required": ["gitRev", "type", "compiler"],
                   "properties": {"gitRev": {"type": "string"}, "type": {"type": "string"}, "compiler": {"type": "string"}}},
@@ -131,7 +134,11 @@ class NodeModule final : public Module {
                              {"description", m.description},
                              {"exposed", m.exposed},
                              {"schemaVersion", m.schema_version}});
+        std::string peer;
+        if (auto pk = crypto::ed25519_from_did_key(env_.node_did); pk.ok()) peer = crypto::libp2p_peer_id(*pk);
         info_ = {{"nodeId", node_id_},
+                 {"did", env_.node_did},
+                 {"peerId", peer},
                  {"version", ANARQ_VERSION},
                  {"build", {{"gitRev", ANARQ_GIT_REV}, {"type", kBuildType}, {"compiler", __VERSION__}}},
                  {"modules", std::move(modules)},
