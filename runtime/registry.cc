@@ -20,6 +20,14 @@ Status ToolRegistry::add(const std::string& module, Tool tool, bool exposed) {
     return Status::internal("tool '" + tool.name + "' has no output schema");
   if (tool.access == Access::kCapability && tool.ability.empty())
     return Status::internal("tool '" + tool.name + "' needs a capability but names no ability");
+  // Said once here, so no module can forget it: MCP and OpenAPI show it.
+  if (tool.access != Access::kPublic) {
+    std::string needs = tool.access == Access::kCapability
+                            ? std::string(kSignedRequestNote) + " It needs the capability " + tool.ability + "."
+                            : std::string(kSignedRequestNote);
+    if (tool.description.find(kSignedRequestNote) == std::string::npos)
+      tool.description += (tool.description.empty() || tool.description.back() == ' ' ? "" : " ") + needs;
+  }
   tool.module = module;
   std::string name = tool.name;
   tools_.emplace(name, Entry{std::move(tool), exposed});

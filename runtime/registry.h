@@ -9,11 +9,16 @@
 
 namespace anarq {
 
+// Appended by the registry to the description of every tool that needs an
+// identity (access identity or capability), so every surface says so.
+inline constexpr const char* kSignedRequestNote = "Requires a signed request (sQuid identity).";
+
 class ToolRegistry {
  public:
   // Refuses a duplicate name, a name not of the form <module>.<verb> for its
   // module, a missing handler or a non-object input schema (INTERNAL_ERROR:
-  // a programming error surfaced at start-up).
+  // a programming error surfaced at start-up). A tool that needs an identity
+  // gets kSignedRequestNote at the end of its description.
   Status add(const std::string& module, Tool tool, bool exposed);
   const Tool* find(const std::string& name) const;
   // Exposed tools are served by transports; unexposed ones (dependencies of

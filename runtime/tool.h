@@ -65,9 +65,14 @@ struct Tool {
   HttpBinding http;
   Access access = Access::kIdentity;  // deny by default: public must be chosen
   std::string ability;                // for kCapability: <module>/<action>
+  // What the tool does, from which the MCP annotations are derived (a test
+  // checks every tool): exactly one of read_only and write; destructive: the
+  // write deletes, revokes or overwrites something for good; idempotent: a
+  // repeat of the same call has no further effect (reads always are).
   bool read_only = false;
   bool write = false;
-  bool idempotent = false;  // writes that accept Idempotency-Key
+  bool destructive = false;
+  bool idempotent = false;
   bool may_block = false;   // may wait (qlock.lock waitMs): HTTP runs it off the I/O threads
   std::vector<std::string> emits;
   std::string rate_class = "default";

@@ -3,11 +3,17 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
 #include "core/json.h"
 #include "tests/http_client.h"
+#include "transport/mcp.h"
 #include "tests/test_node.h"
 
 namespace anarq::test {
@@ -260,6 +266,71 @@ TEST_F(HttpTest, McpSessionLifecycle) {
   EXPECT_EQ(request(port(), "GET", "/mcp").status, 405);
   EXPECT_EQ(request(port(), "DELETE", "/mcp", {{"Mcp-Session-Id", sid}}).status, 204);
   EXPECT_EQ(mcp_post(port(), {{"jsonrpc", "2.0"}, {"id", 4}, {"method", "tools/list"}}, h).status, 404);
+}
+
+// POST /mcp from a given loopback source address (all of 127/8 is loopback
+// on Linux), read to EOF: status and Mcp-Session-Id, or status 0.
+std::pair<int, std::string> mcp_post_from(const char* source, uint16_t port, const std::string& body,
+                                          const std::string& session = "") {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {0, ""};
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    ::close(fd);
+    return {-1, ""};
+  }
+  std::string req = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                    "\r\nContent-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\n" +
+                    (session.empty() ? "" : "Mcp-Session-Id: " + session + "\r\n") +
+                    "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  ::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
+  std::string resp;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) resp.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  int status = resp.size() > 12 ? std::atoi(resp.c_str() + 9) : 0;
+  std::string sid;
+  std::string lower = resp;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (size_t at = lower.find("\r\nmcp-session-id: "); at != std::string::npos) {
+    size_t start = at + 18, end = resp.find("\r\n", start);
+    sid = resp.substr(start, end - start);
+  }
+  return {status, sid};
+}
+
+// Issue 10, item 2: a flood of unauthenticated initialize calls from one source
+// churns that source's own sessions, never another caller's.
+TEST_F(HttpTest, McpInitializeFloodFromOneSourceLeavesOtherCallersSessions) {
+  Json init = {{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"},
+               {"params", {{"protocolVersion", "2025-11-25"}, {"capabilities", Json::object()},
+                           {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}};
+  size_t before = node_->node().mcp().session_count();  // the node is shared by the suite's tests
+  auto real = mcp_post(port(), init);  // from 127.0.0.1
+  ASSERT_EQ(real.status, 200) << real.body;
+  std::string real_sid = real.headers["mcp-session-id"];
+  auto [first_status, flood_first_sid] = mcp_post_from("127.0.0.2", port(), init.dump());
+  if (first_status == -1) GTEST_SKIP() << "cannot bind 127.0.0.2 here";
+  ASSERT_EQ(first_status, 200);
+  const size_t flood = 3 * McpServer::kMaxSessionsPerSource;
+  for (size_t i = 0; i < flood; ++i) ASSERT_EQ(mcp_post_from("127.0.0.2", port(), init.dump()).first, 200) << i;
+  EXPECT_EQ(node_->node().mcp().session_count(), before + 1 + McpServer::kMaxSessionsPerSource)
+      << "the flood holds its share, no more";
+  auto list = mcp_post(port(), {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}},
+                       {{"Mcp-Session-Id", real_sid}, {"MCP-Protocol-Version", "2025-11-25"}});
+  EXPECT_EQ(list.status, 200) << "the earlier caller's session survived the flood: " << list.body;
+  Json ping = {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "ping"}};
+  EXPECT_EQ(mcp_post_from("127.0.0.2", port(), ping.dump(), flood_first_sid).first, 404)
+      << "the flooding source lost its own oldest session";
 }
 
 TEST_F(HttpTest, McpRefusesForeignOriginsAndHosts) {

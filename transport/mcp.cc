@@ -1,4 +1,5 @@
 #include "transport/mcp.h"
+#include "transport/origin.h"
 
 #include <algorithm>
 
@@ -17,12 +18,12 @@
 namespace anarq {
 
 const std::vector<std::string>& mcp_session_versions() {
-  static const std::vector<std::string> v = {"2025-11-25", "2025-06-18"};
+  static const std::vector<std::string> v = {"2025-11-25", "2025-06-18", kMcpBatchVersion};
   return v;
 }
 
 const std::vector<std::string>& mcp_all_versions() {
-  static const std::vector<std::string> v = {kMcpModernVersion, "2025-11-25", "2025-06-18"};
+  static const std::vector<std::string> v = {kMcpModernVersion, "2025-11-25", "2025-06-18", kMcpBatchVersion};
   return v;
 }
 
@@ -69,25 +70,8 @@ Json rpc_result(const Json& id, Json result) { return {{"jsonrpc", "2.0"}, {"id"
 
 bool valid_id(const Json& id) { return id.is_string() || id.is_number_integer() || id.is_number_unsigned(); }
 
-bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-// "http://localhost:8080" -> "localhost"; "[::1]:80" -> "::1".
-std::string host_of(std::string s) {
-  size_t scheme = s.find("://");
-  if (scheme != std::string::npos) s = s.substr(scheme + 3);
-  size_t slash = s.find('/');
-  if (slash != std::string::npos) s = s.substr(0, slash);
-  if (!s.empty() && s.front() == '[') {
-    size_t close = s.find(']');
-    return close == std::string::npos ? s : s.substr(1, close - 1);
-  }
-  size_t colon = s.rfind(':');
-  if (colon != std::string::npos) s = s.substr(0, colon);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
+// Exact loopback names only ("127.evil.example" is not one): transport/origin.h.
+bool is_loopback_host(const std::string& host) { return is_loopback_name(host); }
 
 }  // namespace
 
@@ -102,6 +86,7 @@ struct McpServer::Dispatch {
   // POST /mcp: what a request signature covers (the whole JSON-RPC body).
   const std::string* raw_body = nullptr;
   std::string target = "/mcp";
+  std::string peer;        // the HTTP caller's address: its sessions' source
   int http_status = 200;   // for errors that the revision maps to an HTTP status
   std::string new_session_id;
 };
@@ -126,19 +111,40 @@ Json McpServer::server_info() const {
           {"description", "The Q ecosystem's modules as tools: identity, encryption, consent, index, audit, payments, files."}};
 }
 
-std::string McpServer::new_session(const std::string& version) {
+std::map<std::string, McpServer::Session>::iterator McpServer::erase_locked(
+    std::map<std::string, Session>::iterator it) {
+  auto src = per_source_.find(it->second.source);
+  if (src != per_source_.end() && --src->second == 0) per_source_.erase(src);
+  return sessions_.erase(it);
+}
+
+void McpServer::evict_lru_locked(const std::string& source) {
+  auto oldest = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+    if (it->second.source == source && (oldest == sessions_.end() || it->second.last_used_ms < oldest->second.last_used_ms))
+      oldest = it;
+  if (oldest != sessions_.end()) erase_locked(oldest);
+}
+
+std::string McpServer::new_session(const std::string& version, const std::string& source) {
   int64_t now = pipeline_.clock().now_ms();
   std::string id = random_hex(16);
   std::lock_guard lock(mu_);
   for (auto it = sessions_.begin(); it != sessions_.end();)
-    it = now - it->second.last_used_ms > kSessionIdleMs ? sessions_.erase(it) : std::next(it);
-  if (sessions_.size() >= kMaxSessions) {
-    auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](const auto& a, const auto& b) {
-      return a.second.last_used_ms < b.second.last_used_ms;
-    });
-    sessions_.erase(oldest);
+    it = now - it->second.last_used_ms > kSessionIdleMs ? erase_locked(it) : std::next(it);
+  // A source over its share makes room among its own sessions; a full table
+  // takes from the source holding the most. Either way no source pushes out
+  // another's session while it holds fewer than that source.
+  auto mine = per_source_.find(source);
+  if (mine != per_source_.end() && mine->second >= kMaxSessionsPerSource) {
+    evict_lru_locked(source);
+  } else if (sessions_.size() >= kMaxSessions) {
+    auto largest = std::max_element(per_source_.begin(), per_source_.end(),
+                                    [](const auto& a, const auto& b) { return a.second < b.second; });
+    if (largest != per_source_.end()) evict_lru_locked(std::string(largest->first));
   }
-  sessions_[id] = {version, now};
+  sessions_[id] = {version, now, source};
+  ++per_source_[source];
   return id;
 }
 
@@ -148,31 +154,40 @@ std::optional<std::string> McpServer::session_version(const std::string& id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return std::nullopt;
   if (now - it->second.last_used_ms > kSessionIdleMs) {
-    sessions_.erase(it);
+    erase_locked(it);
     return std::nullopt;
   }
   it->second.last_used_ms = now;
   return it->second.version;
 }
 
+Json mcp_tool_annotations(const Tool& t) {
+  // The hints say what the tool does (runtime/tool.h): destructive only for a
+  // write that deletes, revokes or overwrites; idempotent when a repeat of the
+  // same call changes nothing more (every read is).
+  return {{"title", t.title.empty() ? t.name : t.title},
+          {"readOnlyHint", t.read_only},
+          {"destructiveHint", !t.read_only && t.destructive},
+          {"idempotentHint", t.read_only || t.idempotent},
+          {"openWorldHint", false}};
+}
+
 Json mcp_tool_descriptor(const Tool& t, const std::string& version) {
   Json in = t.input_schema, out = t.output_schema;
-  if (version != "2025-06-18") {
+  const bool unstructured = version == kMcpBatchVersion;  // 2025-03-26: no outputSchema, no title
+  if (version != "2025-06-18" && !unstructured) {
     // 2025-11-25 made 2020-12 the default dialect; ours are draft-07, so say so.
     in["$schema"] = "http://json-schema.org/draft-07/schema#";
     out["$schema"] = "http://json-schema.org/draft-07/schema#";
   }
   Json d = {{"name", t.name},
-            {"title", t.title.empty() ? t.name : t.title},
             {"description", t.description},
             {"inputSchema", in},
-            {"outputSchema", out},
-            {"annotations",
-             {{"title", t.title.empty() ? t.name : t.title},
-              {"readOnlyHint", t.read_only},
-              {"destructiveHint", !t.read_only && t.write && !t.idempotent},
-              {"idempotentHint", t.idempotent || t.read_only},
-              {"openWorldHint", false}}}};
+            {"annotations", mcp_tool_annotations(t)}};
+  if (!unstructured) {
+    d["title"] = t.title.empty() ? t.name : t.title;
+    d["outputSchema"] = out;
+  }
   Json meta = {{"anarq/version", t.version},
                {"anarq/module", t.module},
                {"anarq/access", access_name(t.access)},
@@ -190,7 +205,7 @@ Json McpServer::initialize(Dispatch& d) {
   // Echo a supported revision; otherwise counter-offer our newest session revision.
   std::string chosen = contains(mcp_session_versions(), requested) ? requested : mcp_session_versions().front();
   d.version = chosen;
-  if (d.http) d.new_session_id = new_session(chosen);
+  if (d.http) d.new_session_id = new_session(chosen, d.peer);
   return {{"protocolVersion", chosen},
           {"capabilities", {{"tools", {{"listChanged", false}}}}},
           {"serverInfo", server_info()},
@@ -257,19 +272,22 @@ Json McpServer::tools_call(Dispatch& d) {
   Json result;
   if (r.ok()) {
     const Json& data = call.envelope["data"];
-    result = {{"content", {{{"type", "text"}, {"text", dump_compact(data)}}}},
-              {"structuredContent", data},
-              {"isError", false}};
+    result = {{"content", {{{"type", "text"}, {"text", dump_compact(data)}}}}, {"isError", false}};
+    if (d.version != kMcpBatchVersion) result["structuredContent"] = data;
   } else {
-    // The standard error object is the structured content (standards.md section 1).
-    result = {{"content", {{{"type", "text"}, {"text", call.envelope.value("code", "") + ": " + call.envelope.value("message", "")}}}},
-              {"structuredContent", call.envelope},
+    // What the agent reads: "CODE: message", then the whole error envelope
+    // (standards.md section 1). No structuredContent: clients check it against
+    // the outputSchema, which describes the success data (MCP tools spec).
+    result = {{"content",
+               {{{"type", "text"}, {"text", call.envelope.value("code", "") + ": " + call.envelope.value("message", "")}},
+                {{"type", "text"}, {"text", dump_compact(call.envelope)}}}},
               {"isError", true}};
   }
   Json meta = {{"anarq/code", call.envelope.value("code", "")},
                {"anarq/message", call.envelope.value("message", "")},
                {"anarq/requestId", call.ctx.request_id},
                {"anarq/httpStatus", call.http_status}};
+  if (!r.ok()) meta["anarq/error"] = call.envelope;
   if (call.envelope.contains("cid")) meta["anarq/cid"] = call.envelope["cid"];
   result["_meta"] = meta;
   return rpc_result(d.id, result);
@@ -295,12 +313,8 @@ Json McpServer::handle_request(Dispatch& d) {
 
 namespace {
 
-// Parses and checks the JSON-RPC frame. On failure returns the error response.
-std::optional<Json> parse_message(const std::string& text, Json& msg) {
-  auto parsed = parse_json(text);
-  if (!parsed.ok()) return rpc_error(nullptr, jsonrpc::kParseError, "Parse error: " + parsed.status().message());
-  msg = std::move(*parsed);
-  if (msg.is_array()) return rpc_error(nullptr, jsonrpc::kInvalidRequest, "JSON-RPC batches are not supported");
+// Checks one JSON-RPC message. On failure returns the error response.
+std::optional<Json> check_frame(const Json& msg) {
   if (!msg.is_object() || msg.value("jsonrpc", "") != "2.0")
     return rpc_error(nullptr, jsonrpc::kInvalidRequest, "Invalid Request: expected a JSON-RPC 2.0 object");
   if (msg.contains("id") && !valid_id(msg["id"]))
@@ -311,6 +325,21 @@ std::optional<Json> parse_message(const std::string& text, Json& msg) {
   if (msg.contains("params") && !msg["params"].is_object() && !msg["params"].is_null())
     return rpc_error(msg.value("id", Json()), jsonrpc::kInvalidParams, "params must be an object");
   return std::nullopt;
+}
+
+// Parses and checks the JSON-RPC frame; an array (a batch) is left to the
+// caller, which knows whether its revision allows one.
+std::optional<Json> parse_message(const std::string& text, Json& msg) {
+  auto parsed = parse_json(text);
+  if (!parsed.ok()) return rpc_error(nullptr, jsonrpc::kParseError, "Parse error: " + parsed.status().message());
+  msg = std::move(*parsed);
+  if (msg.is_array()) return std::nullopt;
+  return check_frame(msg);
+}
+
+Json batch_refused() {
+  return rpc_error(nullptr, jsonrpc::kInvalidRequest,
+                   std::string("JSON-RPC batches are served on ") + kMcpBatchVersion + " sessions only");
 }
 
 // For a modern request: the required _meta keys and the version. Error response on failure.
@@ -334,9 +363,52 @@ bool has_modern_meta(const Json& params) {
 
 }  // namespace
 
+// 2025-03-26 batches: every message answered in order (notifications and
+// responses get no answer); an empty result means nothing to send back.
+// initialize may not be batched. A signature covers the whole body, so in a
+// signed batch only the first tools/call authenticates (the nonce is spent).
+Json McpServer::handle_batch(const Json& batch, const std::string& version,
+                             const std::map<std::string, std::string>& headers, const std::string* raw_body,
+                             const std::string& target, bool http) {
+  if (batch.empty()) return rpc_error(nullptr, jsonrpc::kInvalidRequest, "Invalid Request: empty batch");
+  if (batch.size() > kMaxBatch)
+    return rpc_error(nullptr, jsonrpc::kInvalidRequest,
+                     "Invalid Request: a batch holds at most " + std::to_string(kMaxBatch) + " messages");
+  Json out = Json::array();
+  for (const auto& msg : batch) {
+    if (auto err = check_frame(msg)) {
+      out.push_back(*err);
+      continue;
+    }
+    if (!msg.contains("method") || !msg.contains("id")) continue;  // notification or response
+    Dispatch d;
+    d.http = http;
+    d.headers = &headers;
+    d.raw_body = raw_body;
+    d.target = target;
+    d.method = msg["method"];
+    d.params = msg.contains("params") && msg["params"].is_object() ? msg["params"] : Json::object();
+    d.id = msg["id"];
+    d.version = version;
+    if (d.method == "initialize" || has_modern_meta(d.params) || d.method == "server/discover") {
+      out.push_back(rpc_error(d.id, jsonrpc::kInvalidRequest, "Invalid Request: " + d.method + " cannot be batched"));
+      continue;
+    }
+    out.push_back(handle_request(d));
+  }
+  return out;
+}
+
 std::optional<Json> McpServer::handle_stdio(const std::string& line, McpStdioState& state) {
   Json msg;
   if (auto err = parse_message(line, msg)) return err;
+  if (msg.is_array()) {
+    if (state.version != kMcpBatchVersion) return batch_refused();
+    static const std::map<std::string, std::string> kNone;
+    Json out = handle_batch(msg, state.version, kNone, nullptr, "/mcp", false);
+    if (out.is_array() && out.empty()) return std::nullopt;
+    return out;
+  }
   if (!msg.contains("method")) return std::nullopt;  // a response to nothing we asked: ignore
   Dispatch d;
   d.method = msg["method"];
@@ -385,7 +457,7 @@ std::optional<McpHttpResponse> McpServer::check_origin(const std::map<std::strin
 }
 
 McpHttpResponse McpServer::handle_post(const std::string& body, const std::map<std::string, std::string>& headers,
-                                       const std::string& target) {
+                                       const std::string& target, const std::string& peer) {
   McpHttpResponse out;
   if (auto denied = check_origin(headers)) return *denied;
   std::string ctype = header(headers, "content-type");
@@ -406,7 +478,9 @@ McpHttpResponse McpServer::handle_post(const std::string& body, const std::map<s
     out.body = *err;
     return out;
   }
+  if (msg.is_array()) return handle_post_batch(msg, body, headers, target);
   Dispatch d;
+  d.peer = peer;
   d.http = true;
   d.headers = &headers;
   d.raw_body = &body;
@@ -495,18 +569,45 @@ McpHttpResponse McpServer::handle_post(const std::string& body, const std::map<s
     out.body = rpc_error(d.id, jsonrpc::kInvalidRequest, "Session not found: initialize again");
     return out;
   }
-  if (!header_version.empty() && header_version != *version) {
-    out.status = 400;
-    out.body = rpc_error(d.id, jsonrpc::kInvalidRequest,
-                         "Bad Request: MCP-Protocol-Version '" + header_version + "' differs from the session's '" + *version + "'");
-    return out;
-  }
+  // A header naming another revision we serve is answered under the session's
+  // own: the transport asks only for a supported value (400 otherwise, above).
   if (!is_request) {  // notification or a response to us
     out.status = 202;
     return out;
   }
   d.version = *version;
   out.body = handle_request(d);
+  return out;
+}
+
+McpHttpResponse McpServer::handle_post_batch(const Json& batch, const std::string& body,
+                                             const std::map<std::string, std::string>& headers,
+                                             const std::string& target) {
+  McpHttpResponse out;
+  out.status = 400;
+  std::string header_version = header(headers, "mcp-protocol-version");
+  std::string sid = header(headers, "mcp-session-id");
+  if (header_version == kMcpModernVersion || sid.empty()) {
+    out.body = batch_refused();
+    return out;
+  }
+  auto version = session_version(sid);
+  if (!version) {
+    out.status = 404;
+    out.body = rpc_error(nullptr, jsonrpc::kInvalidRequest, "Session not found: initialize again");
+    return out;
+  }
+  if (*version != kMcpBatchVersion) {
+    out.body = batch_refused();
+    return out;
+  }
+  Json replies = handle_batch(batch, *version, headers, &body, target, true);
+  if (replies.is_array() && replies.empty()) {
+    out.status = 202;  // only notifications and responses
+    return out;
+  }
+  out.status = 200;
+  out.body = std::move(replies);
   return out;
 }
 
@@ -520,11 +621,13 @@ McpHttpResponse McpServer::handle_delete(const std::map<std::string, std::string
     return out;
   }
   std::lock_guard lock(mu_);
-  if (sessions_.erase(sid) == 0) {
+  auto it = sessions_.find(sid);
+  if (it == sessions_.end()) {
     out.status = 404;
     out.body = rpc_error(nullptr, jsonrpc::kInvalidRequest, "Session not found");
     return out;
   }
+  erase_locked(it);
   out.status = 204;
   return out;
 }

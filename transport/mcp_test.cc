@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "app/node.h"
+#include "runtime/registry.h"
 
 namespace anarq {
 namespace {
@@ -48,6 +49,63 @@ TEST_F(McpTest, ToolsListDescribesSchemasAndAnnotations) {
   EXPECT_FALSE(r["result"].contains("nextCursor"));
 }
 
+// What tools/list says of each tool is what the tool does: every input
+// property described, identity tools saying so, annotations true to the tool.
+TEST_F(McpTest, ToolMetadataSaysWhatEachToolDoes) {
+  struct Hints {
+    bool read_only, destructive, idempotent;
+  };
+  const std::map<std::string, Hints> expected = {
+      {"node.info", {true, false, true}},           {"qlock.verify", {true, false, true}},
+      {"squid.create", {false, false, false}},      {"squid.sub.create", {false, false, false}},
+      {"squid.update", {false, true, true}},        {"squid.delete", {false, true, true}},
+      {"qlock.sign", {false, false, false}},        {"qlock.encrypt", {false, false, false}},
+      {"qlock.key.rotate", {false, false, false}},  {"qlock.key.revoke", {false, true, true}},
+      {"events.publish", {false, false, false}},    {"events.ack", {false, false, true}},
+      {"events.unsubscribe", {false, true, true}},  {"registry.register", {false, false, true}},
+  };
+  Json r = stdio({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}});
+  const Json& tools = r["result"]["tools"];
+  ASSERT_FALSE(tools.empty());
+  size_t checked = 0;
+  for (const auto& t : tools) {
+    const std::string name = t["name"];
+    const Tool* tool = node_->pipeline().registry().find(name);
+    ASSERT_NE(tool, nullptr) << name;
+    const Json props = t["inputSchema"].value("properties", Json::object());
+    for (const auto& [prop, schema] : props.items())
+      EXPECT_TRUE(schema.is_object() && schema.contains("description") && !schema["description"].get<std::string>().empty())
+          << name << " input property " << prop << " has no description";
+    const std::string description = t["description"];
+    bool needs_identity = t["_meta"]["anarq/access"] != "public";
+    EXPECT_EQ(description.find(kSignedRequestNote) != std::string::npos, needs_identity) << name << ": " << description;
+
+    const Json& a = t["annotations"];
+    bool ro = a["readOnlyHint"], destructive = a["destructiveHint"], idempotent = a["idempotentHint"];
+    EXPECT_NE(tool->read_only, tool->write) << name << " is either a read or a write";
+    EXPECT_EQ(ro, tool->read_only) << name;
+    if (ro) {
+      EXPECT_TRUE(!destructive && idempotent) << name << ": a read destroys nothing and may be repeated";
+    }
+    if (destructive) {
+      EXPECT_TRUE(tool->write) << name;
+    }
+    if (t["_meta"]["anarq/http"]["method"] == "DELETE") {
+      EXPECT_TRUE(destructive && idempotent) << name;
+    }
+    if (t["_meta"]["anarq/http"]["method"] == "GET") {
+      EXPECT_TRUE(ro) << name;
+    }
+    auto e = expected.find(name);
+    if (e == expected.end()) continue;
+    ++checked;
+    EXPECT_EQ(ro, e->second.read_only) << name << " readOnlyHint";
+    EXPECT_EQ(destructive, e->second.destructive) << name << " destructiveHint";
+    EXPECT_EQ(idempotent, e->second.idempotent) << name << " idempotentHint";
+  }
+  EXPECT_EQ(checked, expected.size()) << "every tool of the table is served";
+}
+
 TEST_F(McpTest, ToolsCallSuccessAndToolErrors) {
   Json ok = stdio({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"}, {"params", {{"name", "node.info"}}}});
   EXPECT_EQ(ok["result"]["isError"], false);
@@ -57,9 +115,19 @@ TEST_F(McpTest, ToolsCallSuccessAndToolErrors) {
 
   Json bad = stdio({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/call"},
                     {"params", {{"name", "node.info"}, {"arguments", {{"x", 1}}}}}});
+  // A tool error: what the agent reads is text ("CODE: message", then the
+  // envelope); no structuredContent, which clients check against outputSchema.
   EXPECT_EQ(bad["result"]["isError"], true);
-  EXPECT_EQ(bad["result"]["structuredContent"]["code"], "VALIDATION_ERROR");
-  EXPECT_EQ(bad["result"]["structuredContent"]["status"], "error");
+  EXPECT_FALSE(bad["result"].contains("structuredContent"));
+  ASSERT_EQ(bad["result"]["content"].size(), 2u);
+  std::string first = bad["result"]["content"][0]["text"];
+  EXPECT_EQ(first.rfind("VALIDATION_ERROR: ", 0), 0u) << first;
+  Json envelope = Json::parse(bad["result"]["content"][1]["text"].get<std::string>());
+  EXPECT_EQ(envelope["code"], "VALIDATION_ERROR");
+  EXPECT_EQ(envelope["status"], "error");
+  EXPECT_EQ(first, "VALIDATION_ERROR: " + envelope["message"].get<std::string>());
+  EXPECT_EQ(bad["result"]["_meta"]["anarq/error"], envelope);
+  EXPECT_EQ(bad["result"]["_meta"]["anarq/code"], "VALIDATION_ERROR");
 
   Json unknown = stdio({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tools/call"}, {"params", {{"name", "no.such"}}}});
   EXPECT_EQ(unknown["error"]["code"], -32602);
@@ -94,6 +162,98 @@ TEST_F(McpTest, ModernRequestsOnStdio) {
   EXPECT_EQ(missing["error"]["code"], -32602);
   Json ping = stdio({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "ping"}, {"params", {{"_meta", meta}}}});
   EXPECT_EQ(ping["error"]["code"], -32601);  // removed in 2026-07-28
+}
+
+TEST_F(McpTest, Revision20250326HasNoStructuredOutputAndTakesBatches) {
+  Json init = stdio({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", {{"protocolVersion", "2025-03-26"}}}});
+  EXPECT_EQ(init["result"]["protocolVersion"], "2025-03-26");
+  Json list = stdio({{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}});
+  ASSERT_FALSE(list["result"]["tools"].empty());
+  for (const auto& t : list["result"]["tools"]) {
+    EXPECT_FALSE(t.contains("outputSchema")) << t["name"];
+    EXPECT_FALSE(t.contains("title")) << t["name"];
+    EXPECT_FALSE(t["inputSchema"].contains("$schema")) << t["name"];
+    EXPECT_TRUE(t["annotations"].contains("readOnlyHint")) << t["name"];
+  }
+  Json call = stdio({{"jsonrpc", "2.0"}, {"id", 3}, {"method", "tools/call"}, {"params", {{"name", "node.info"}}}});
+  EXPECT_EQ(call["result"]["isError"], false);
+  EXPECT_FALSE(call["result"].contains("structuredContent"));
+  EXPECT_EQ(Json::parse(call["result"]["content"][0]["text"].get<std::string>())["modules"][0]["name"], "node");
+
+  // A batch: answers in order, none for the notification, an error for initialize.
+  Json batch = Json::array({{{"jsonrpc", "2.0"}, {"id", "a"}, {"method", "ping"}},
+                            {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}},
+                            {{"jsonrpc", "2.0"}, {"id", "b"}, {"method", "tools/call"}, {"params", {{"name", "node.info"}}}},
+                            {{"jsonrpc", "2.0"}, {"id", "c"}, {"method", "initialize"}},
+                            {{"jsonrpc", "1.0"}, {"id", "d"}, {"method", "ping"}}});
+  auto replies = node_->mcp().handle_stdio(batch.dump(), state_);
+  ASSERT_TRUE(replies && replies->is_array());
+  ASSERT_EQ(replies->size(), 4u) << replies->dump();
+  EXPECT_EQ((*replies)[0]["id"], "a");
+  EXPECT_EQ((*replies)[0]["result"], Json::object());
+  EXPECT_EQ((*replies)[1]["id"], "b");
+  EXPECT_EQ((*replies)[1]["result"]["isError"], false);
+  EXPECT_EQ((*replies)[2]["error"]["code"], -32600);
+  EXPECT_EQ((*replies)[3]["error"]["code"], -32600);
+  EXPECT_FALSE(node_->mcp().handle_stdio(Json::array({{{"jsonrpc", "2.0"}, {"method", "x/y"}}}).dump(), state_));
+  EXPECT_EQ((*node_->mcp().handle_stdio("[]", state_))["error"]["code"], -32600);
+  Json big = Json::array();
+  for (size_t i = 0; i <= McpServer::kMaxBatch; ++i) big.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "ping"}});
+  EXPECT_EQ((*node_->mcp().handle_stdio(big.dump(), state_))["error"]["code"], -32600) << "a batch is bounded";
+
+  // Later revisions refuse batches.
+  McpStdioState newer;
+  node_->mcp().handle_stdio(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})", newer);
+  auto refused = node_->mcp().handle_stdio(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", newer);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ((*refused)["error"]["code"], -32600);
+}
+
+TEST_F(McpTest, Revision20250326OverHttp) {
+  std::map<std::string, std::string> h = {{"content-type", "application/json"}};
+  Json init = {{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"}, {"params", {{"protocolVersion", "2025-03-26"}}}};
+  auto r = node_->mcp().handle_post(init.dump(), h);
+  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.headers.size(), 1u);
+  h["mcp-session-id"] = r.headers[0].second;  // no MCP-Protocol-Version: allowed in 2025-03-26
+  auto batch = node_->mcp().handle_post(R"([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"tools/list"}])", h);
+  ASSERT_EQ(batch.status, 200);
+  ASSERT_TRUE(batch.body && batch.body->is_array() && batch.body->size() == 2u);
+  EXPECT_EQ((*batch.body)[1]["id"], 2);
+  EXPECT_FALSE((*batch.body)[1]["result"]["tools"][0].contains("outputSchema"));
+  EXPECT_EQ(node_->mcp().handle_post(R"([{"jsonrpc":"2.0","method":"notifications/initialized"}])", h).status, 202);
+
+  // A 2025-11-25 session refuses batches but takes any header revision we serve
+  // (the conformance suite sends 2025-03-26 on it); an unknown one is 400.
+  std::map<std::string, std::string> h2 = {{"content-type", "application/json"}};
+  init["params"]["protocolVersion"] = "2025-11-25";
+  auto r2 = node_->mcp().handle_post(init.dump(), h2);
+  h2["mcp-session-id"] = r2.headers.at(0).second;
+  EXPECT_EQ(node_->mcp().handle_post(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", h2).status, 400);
+  h2["mcp-protocol-version"] = "2025-03-26";
+  EXPECT_EQ(node_->mcp().handle_post(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})", h2).status, 200);
+  h2["mcp-protocol-version"] = "2024-11-05";
+  EXPECT_EQ(node_->mcp().handle_post(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})", h2).status, 400);
+  EXPECT_EQ(node_->mcp().handle_post(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])", {{"content-type", "application/json"}}).status,
+            400) << "a batch needs a session";
+}
+
+TEST_F(McpTest, OneSourceCannotEvictAnothersSessions) {
+  std::map<std::string, std::string> h = {{"content-type", "application/json"}};
+  Json init = {{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"}, {"params", {{"protocolVersion", "2025-11-25"}}}};
+  auto real = node_->mcp().handle_post(init.dump(), h, "/mcp", "192.0.2.1");
+  ASSERT_EQ(real.status, 200);
+  std::string real_id = real.headers.at(0).second;
+  auto first_flood = node_->mcp().handle_post(init.dump(), h, "/mcp", "198.51.100.7");
+  std::string flood_first_id = first_flood.headers.at(0).second;
+  for (int i = 0; i < 10'050; ++i) ASSERT_EQ(node_->mcp().handle_post(init.dump(), h, "/mcp", "198.51.100.7").status, 200);
+  EXPECT_EQ(node_->mcp().session_count(), McpServer::kMaxSessionsPerSource + 1) << "the flood churns its own share";
+  std::map<std::string, std::string> use = h;
+  use["mcp-session-id"] = real_id;
+  EXPECT_EQ(node_->mcp().handle_post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", use).status, 200);
+  use["mcp-session-id"] = flood_first_id;
+  EXPECT_EQ(node_->mcp().handle_post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", use).status, 404)
+      << "the flooding source lost its own oldest session";
 }
 
 TEST_F(McpTest, SessionsAreBoundedAndEnd) {

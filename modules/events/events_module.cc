@@ -151,8 +151,10 @@ class EventsModule final : public Module {
                         {"until", {{"type", "string"}, {"format", "date-time"}, {"description", "events before"}}},
                         {"actor", {{"type", "string"}, {"maxLength", 256}, {"description", "actor.squidId"}}},
                         {"cursor", {{"type", "integer"}, {"minimum", 0}, {"maximum", kMaxSeq}, {"description", "nextCursor of the previous page"}}},
-                        {"order", {{"type", "string"}, {"enum", {"asc", "desc"}}, {"default", "asc"}}},
-                        {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}}}}};
+                        {"order", {{"type", "string"}, {"enum", {"asc", "desc"}}, {"default", "asc"},
+                                   {"description", "asc: oldest first; desc: newest first"}}},
+                        {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100},
+                                   {"description", "page size, 1-1000"}}}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"events", "nextCursor", "more", "firstSeq", "lastSeq"}},
                        {"properties",
@@ -235,14 +237,20 @@ class EventsModule final : public Module {
                        {"description", std::string(kSubjectDescription) + "; default > for a new consumer, the consumer's own when reused"}}},
           {"deliver", {{"type", "string"}, {"enum", {"all", "new", "seq", "time"}},
                        {"description", "where a new consumer starts (default all); given on reuse, it must match"}}},
-          {"startSeq", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxSeq}}},
-          {"startTime", {{"type", "string"}, {"format", "date-time"}}},
+          {"startSeq", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxSeq},
+                        {"description", "with deliver=seq: the first sequence delivered"}}},
+          {"startTime", {{"type", "string"}, {"format", "date-time"},
+                         {"description", "with deliver=time: events at or after this RFC 3339 time"}}},
           {"accept", {{"type", "array"}, {"maxItems", 32}, {"items", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000000}}},
                       {"description", "topic versions this consumer reads; older ones are upcast where an upcaster exists"}}},
-          {"ackWaitMs", {{"type", "integer"}, {"minimum", 100}, {"maximum", 3600000}, {"default", 30000}}},
-          {"maxAckPending", {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000}, {"default", 1000}}},
-          {"maxDeliver", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 20}}},
-          {"max", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}}}}};
+          {"ackWaitMs", {{"type", "integer"}, {"minimum", 100}, {"maximum", 3600000}, {"default", 30000},
+                         {"description", "ms before an unacknowledged message is delivered again"}}},
+          {"maxAckPending", {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000}, {"default", 1000},
+                             {"description", "at most this many delivered, unacknowledged messages"}}},
+          {"maxDeliver", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 20},
+                          {"description", "deliveries of one message before it is given up"}}},
+          {"max", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100},
+                   {"description", "at most this many messages in this reply"}}}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"consumer", "messages"}},
                        {"properties", {{"consumer", consumer_schema()}, {"messages", {{"type", "array"}, {"items", message_schema()}}}}}};
@@ -301,6 +309,7 @@ class EventsModule final : public Module {
                      "description": "not pending: already acknowledged, never delivered or terminated"},
                      "ackFloor": {"type": "integer"}}})"_json;
     t.http = {"POST", "/events/v1/ack"};
+                              "description": "sequences of delivered messages, 1-1000 of them",
     t.access = Access::kIdentity;
     t.write = true;
     t.idempotent = true;
@@ -333,6 +342,7 @@ class EventsModule final : public Module {
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> {
       ANARQ_RETURN_IF_ERROR(env_.bus->consumers().remove(in["consumer"], ctx.identity->squid_id));
       return Json{{"consumer", in["consumer"]}};
+    t.destructive = true;  // its pending messages go with it
     };
     return t;
   }

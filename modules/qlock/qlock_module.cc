@@ -190,7 +190,8 @@ Json key_schema() {
       "publicKey": {"type": "string"}, "label": {"type": "string"}, "revokedAt": {"type": "string", "format": "date-time"}}})"_json;
 }
 
-const Json kKeyIdSchema = {{"type", "string"}, {"minLength", 1}, {"maxLength", 128}};
+const Json kKeyIdSchema = {{"type", "string"}, {"minLength", 1}, {"maxLength", 128},
+                            {"description", "the id of one of the caller's keys (see qlock.key.list)"}};
 
 class QlockModule final : public Module {
  public:
@@ -271,12 +272,13 @@ class QlockModule final : public Module {
                       {"additionalProperties", false},
                       {"required", {"purpose"}},
                       {"properties",
-                       {{"purpose", {{"type", "string"}, {"enum", {"SIGNING", "ENCRYPTION", "KEY_DERIVATION", "AUTHENTICATION"}}}},
+                       {{"purpose", {{"type", "string"}, {"enum", {"SIGNING", "ENCRYPTION", "KEY_DERIVATION", "AUTHENTICATION"}},
+                                     {"description", "what the key is for"}}},
                         {"algorithm", {{"type", "string"}, {"enum", {kAlgEd25519, kAlgXChaCha, kAlgXmss, kAlgHkdf}},
                                        {"description", "default: the purpose's (XChaCha20-Poly1305, Ed25519, HKDF-SHA256)"}}},
                         {"rotateAfter", {{"type", "string"}, {"maxLength", 32},
                                          {"description", "ISO 8601 duration; default signing P30D, encryption P90D, API keys P7D"}}},
-                        {"label", {{"type", "string"}, {"maxLength", 200}}}}}};
+                        {"label", {{"type", "string"}, {"maxLength", 200}, {"description", "a free-form name, at most 200 characters"}}}}}};
     t.output_schema = {{"type", "object"}, {"required", {"key"}}, {"properties", {{"key", key_schema()}}}};
     t.http = {"POST", "/qlock/v1/keys"};
     t.write = true;
@@ -315,7 +317,8 @@ class QlockModule final : public Module {
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
                       {"properties",
-                       {{"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}},
+                       {{"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100},
+                                   {"description", "page size, 1-1000"}}},
                         {"after", {{"type", "string"}, {"maxLength", 128}, {"description", "cursor: the last keyId seen"}}}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"keys"}},
@@ -414,6 +417,8 @@ class QlockModule final : public Module {
                        {"properties", {{"revoked", {{"type", "array"}, {"items", key_schema()}}}}}};
     t.http = {"POST", "/qlock/v1/keys/{keyId}/revoke"};
     t.write = true;
+    t.destructive = true;  // a revoked version never works again
+    t.idempotent = true;   // revoking it again changes nothing
     t.emits = {"q.qlock.key.revoked.v1"};
     t.success_code = "KEY_REVOKED";
     t.success_message = "key revoked";
@@ -673,7 +678,8 @@ class QlockModule final : public Module {
                       {"properties",
                        {{"data", data_schema("what to lock (at most 1 MiB decoded)")},
                         {"encoding", encoding_schema()},
-                        {"notBefore", {{"type", "string"}, {"format", "date-time"}}},
+                        {"notBefore", {{"type", "string"}, {"format", "date-time"},
+                                       {"description", "RFC 3339 time before which qlock.decrypt refuses the ciphertext"}}},
                         {"keyId", kKeyIdSchema}}}};
     t.output_schema = {{"type", "object"}, {"required", {"ciphertext"}}, {"properties", {{"ciphertext", container_schema()}}}};
     t.http = {"POST", "/qlock/v1/timelock"};

@@ -53,7 +53,7 @@ Tool sign_tool(const ModuleEnv* env) {
                      {{"data", data_schema("what to sign: m of the LockSig (at most 1 MiB decoded)")},
                       {"encoding", encoding_schema()},
                       {"algorithm", {{"type", "string"}, {"enum", {"Ed25519", crypto::kLockSigXmss, crypto::kLockSigHybrid}},
-                                     {"default", "Ed25519"}}},
+                                     {"default", "Ed25519"}, {"description", "the LockSig algorithm"}}},
                       {"keyId", {{"type", "string"}, {"maxLength", 128},
                                  {"description", "Ed25519 key (Ed25519, hybrid) or XMSS key (XMSS)"}}},
                       {"pqKeyId", {{"type", "string"}, {"maxLength", 128}, {"description", "the hybrid's XMSS key"}}}}}};

@@ -20,7 +20,7 @@ Json topic_param() {
 Json mode_param() {
   Json modes = Json::array();
   for (const char* m : kModes) modes.push_back(m);
-  return {{"type", "string"}, {"enum", modes}};
+  return {{"type", "string"}, {"enum", modes}, {"description", "how later schema versions must relate to earlier ones"}};
 }
 
 Json topic_schema() {
@@ -91,8 +91,8 @@ class RegistryModule final : public Module {
                        {{"topic", topic_param()},
                         {"schema", {{"type", {"object", "boolean"}}, {"description", "JSON Schema draft-07 of the payload"}}},
                         {"compatibility", mode_param()},
-                        {"description", {{"type", "string"}, {"maxLength", 1024}}},
-                        {"examples", {{"type", "array"}, {"maxItems", 16}}}}}};
+                        {"description", {{"type", "string"}, {"maxLength", 1024}, {"description", "what the topic's events mean"}}},
+                        {"examples", {{"type", "array"}, {"maxItems", 16}, {"description", "example payloads, at most 16"}}}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"topic", "version", "created"}},
                        {"properties", {{"topic", topic_schema()}, {"version", {{"type", "integer"}}}, {"created", {{"type", "boolean"}}}}}};
@@ -133,7 +133,7 @@ class RegistryModule final : public Module {
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
                       {"required", {"topic"}},
-                      {"properties", {{"topic", topic_param()}, {"version", {{"type", "integer"}, {"minimum", 1}}}}}};
+                      {"properties", {{"topic", topic_param()}, {"version", {{"type", "integer"}, {"minimum", 1}, {"description", "omitted: the latest"}}}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"topic", "version", "schema", "examples", "versions"}},
                        {"properties",
@@ -173,9 +173,11 @@ class RegistryModule final : public Module {
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
                       {"properties",
-                       {{"subject", {{"type", "string"}, {"maxLength", 255}, {"default", ">"}}},
+                       {{"subject", {{"type", "string"}, {"maxLength", 255}, {"default", ">"},
+                                     {"description", "a NATS-style subject pattern over topic names (* one token, > the rest)"}}},
                         {"after", {{"type", "string"}, {"maxLength", 255}, {"description", "nextAfter of the previous page"}}},
-                        {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100}}}}}};
+                        {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 100},
+                                   {"description", "page size, 1-1000"}}}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"topics", "nextAfter"}},
                        {"properties",
@@ -210,7 +212,8 @@ class RegistryModule final : public Module {
     t.input_schema = {{"type", "object"},
                       {"additionalProperties", false},
                       {"required", {"topic", "schema"}},
-                      {"properties", {{"topic", topic_param()}, {"schema", {{"type", {"object", "boolean"}}}}, {"compatibility", mode_param()}}}};
+                      {"properties", {{"topic", topic_param()}, {"schema", {{"type", {"object", "boolean"}}, {"description", "the candidate JSON Schema draft-07"}}},
+                                      {"compatibility", mode_param()}}}};
     t.output_schema = {{"type", "object"},
                        {"required", {"compatible", "compatibility", "incompatibilities"}},
                        {"properties",
@@ -252,8 +255,9 @@ class RegistryModule final : public Module {
                       {"required", {"topic"}},
                       {"properties",
                        {{"topic", topic_param()},
-                        {"deprecated", {{"type", "boolean"}, {"default", true}}},
-                        {"sunset", {{"type", "string"}, {"format", "date"}, {"maxLength", 10}}},
+                        {"deprecated", {{"type", "boolean"}, {"default", true}, {"description", "false: no longer deprecated"}}},
+                        {"sunset", {{"type", "string"}, {"format", "date"}, {"maxLength", 10},
+                                    {"description", "RFC 3339 date (YYYY-MM-DD) after which the topic may go"}}},
                         {"replacement", topic_param()}}}};
     t.output_schema = {{"type", "object"}, {"required", {"topic"}}, {"properties", {{"topic", topic_schema()}}}};
     t.http = {"POST", "/registry/v1/topics/{topic}/deprecate"};

@@ -156,7 +156,6 @@ class SquidModule final : public Module {
     t.http = {"POST", "/squid/v1/identities"};
     t.access = Access::kIdentity;
     t.write = true;
-    t.idempotent = true;
     t.emits = {"q.squid.created.v1", "q.qlock.key.created.v1"};
     t.success_code = "IDENTITY_CREATED";
     t.success_message = "identity created";
@@ -268,7 +267,6 @@ class SquidModule final : public Module {
     t.http = {"POST", "/squid/v1/identities/{parentId}/subidentities"};
     t.access = Access::kIdentity;
     t.write = true;
-    t.idempotent = true;
     t.emits = {"q.squid.sub.created.v1", "q.qlock.key.created.v1", "q.qlock.key.used.v1"};
     t.success_code = "SUBIDENTITY_CREATED";
     t.success_message = "subidentity created";
@@ -490,6 +488,7 @@ class SquidModule final : public Module {
     t.http = {"PATCH", "/squid/v1/identities/{squidId}"};
     t.access = Access::kIdentity;
     t.write = true;
+    t.destructive = true;  // the old values are gone
     t.idempotent = true;
     t.success_code = "IDENTITY_UPDATED";
     t.success_message = "identity updated";
@@ -541,6 +540,7 @@ class SquidModule final : public Module {
     t.http = {"DELETE", "/squid/v1/identities/{squidId}"};
     t.access = Access::kIdentity;
     t.write = true;
+    t.destructive = true;
     t.idempotent = true;
     t.emits = {"q.qlock.key.revoked.v1"};
     t.success_code = "IDENTITY_DELETED";
@@ -800,7 +800,6 @@ class SquidModule final : public Module {
     t.http = {"POST", "/squid/v1/identities/{squidId}/reputation"};
     t.access = Access::kIdentity;
     t.write = true;
-    t.idempotent = true;
     t.emits = {"q.squid.reputation.updated.v1"};
     t.success_code = "REPUTATION_UPDATED";
     t.success_message = "reputation updated";

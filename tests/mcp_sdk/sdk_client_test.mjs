@@ -10,14 +10,20 @@
 //   c. v2 client (@modelcontextprotocol/client) pinned to revision 2026-07-28, stateless HTTP
 //   d. raw fetch checks of the HTTP transport (Origin, Mcp-Name, Mcp-Session-Id)
 //   e. sdk1 Client + StreamableHTTPClientTransport with a signing fetch (docs/signing.md): identity
-//      tools (qlock.sign) act as the signer; the same call unsigned is refused
+//      tools (qlock.sign) act as the signer; the same call from an unsigned sdk1 client comes back
+//      from callTool() as a tool error whose code and message the caller sees
+//   f. MCP Inspector CLI (`inspector --cli ... --method tools/call`) against `anarq mcp` over stdio:
+//      a tool error prints its code and message
+//
+// Tool errors are checked through the clients' own callTool(): an error result carries the code and
+// message as text and no structuredContent, so the clients' outputSchema check does not swallow it.
 //
 // A scenario runs all of its checks even after one fails, so one run lists every broken check.
 // Prints one `ok` line per passed scenario, `FAIL` plus the failed checks otherwise, then a
 // closing `N passed, N failed` line. Exits 0 only if every scenario passed.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,7 +33,7 @@ import readline from 'node:readline';
 import { Client as Client1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport as HttpTransport1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import {
   Client as Client2,
   StreamableHTTPClientTransport as HttpTransport2,
@@ -279,19 +285,35 @@ function assertNodeInfoResult(res) {
   assert.deepEqual(JSON.parse(res.content[0].text), sc, 'content[0].text parses to structuredContent');
 }
 
+// A tool error as callTool() returns it: isError, "CODE: message" as the first text block, the
+// standard error envelope as JSON in the second (and in _meta["anarq/error"]), no structuredContent.
+// Returns the envelope.
+function assertToolError(res, code, messagePart) {
+  const shown = JSON.stringify(res).slice(0, 600);
+  assert.equal(res.isError, true, `isError (result: ${shown})`);
+  assert.equal(res.structuredContent, undefined, `no structuredContent on a tool error (result: ${shown})`);
+  assert.ok(Array.isArray(res.content) && res.content.length >= 2, `two content blocks (result: ${shown})`);
+  assert.equal(res.content[0].type, 'text', 'content[0].type');
+  const text = res.content[0].text;
+  assert.ok(text.startsWith(`${code}: `), `content[0].text starts with "${code}: " (got ${JSON.stringify(text)})`);
+  assert.ok(text.includes(messagePart), `the message says ${JSON.stringify(messagePart)} (got ${JSON.stringify(text)})`);
+  const envelope = JSON.parse(res.content[1].text);
+  assert.equal(envelope.status, 'error', 'envelope.status');
+  assert.equal(envelope.code, code, 'envelope.code');
+  assert.equal(text, `${code}: ${envelope.message}`, 'content[0].text is CODE: message');
+  for (const key of ['message', 'timestamp', 'requestId', 'retryable']) assert.ok(key in envelope, `envelope has ${key}`);
+  assert.equal(res._meta?.['anarq/code'], code, '_meta anarq/code');
+  assert.deepEqual(res._meta?.['anarq/error'], envelope, '_meta anarq/error is the envelope');
+  return envelope;
+}
+
 function assertValidationError(res) {
-  assert.equal(res.isError, true, `node.info {bogus:1} isError (result: ${JSON.stringify(res).slice(0, 400)})`);
-  const sc = res.structuredContent;
-  assert.ok(sc && typeof sc === 'object', 'error result has structuredContent');
-  assert.equal(sc.status, 'error', 'envelope.status');
-  assert.equal(sc.code, 'VALIDATION_ERROR', 'envelope.code');
-  for (const key of ['message', 'timestamp', 'requestId', 'retryable'])
-    assert.ok(key in sc, `envelope has ${key}`);
-  assert.ok(Array.isArray(sc.details?.violations) && sc.details.violations.length > 0, 'details.violations is non-empty');
+  const envelope = assertToolError(res, 'VALIDATION_ERROR', "unknown property 'bogus'");
+  assert.ok(Array.isArray(envelope.details?.violations) && envelope.details.violations.length > 0, 'details.violations is non-empty');
   assert.equal(
-    sc.details.violations[0].pointer,
+    envelope.details.violations[0].pointer,
     '/bogus',
-    `details.violations[0].pointer should be the JSON Pointer of the offending property (violations: ${JSON.stringify(sc.details.violations)})`,
+    `details.violations[0].pointer should be the JSON Pointer of the offending property (violations: ${JSON.stringify(envelope.details.violations)})`,
   );
 }
 
@@ -316,18 +338,10 @@ async function sdk1CommonChecks(ctx, client) {
   await ctx.check('callTool node.info', async () => {
     assertNodeInfoResult(await client.callTool({ name: 'node.info', arguments: {} }, undefined, opts));
   });
-  await ctx.check('tools/call node.info {bogus:1}', async () => {
-    // Sent with client.request() rather than client.callTool(): sdk1 1.32.2's callTool() validates
-    // structuredContent against the tool's outputSchema even when isError is true
-    // (modelcontextprotocol/typescript-sdk#1943; v2 client 2.4.0 skips it), so it would throw
-    // McpError -32602 "Structured content does not match the tool's output schema" on any error
-    // envelope instead of returning the result. The wire exchange is the same.
-    const res = await client.request(
-      { method: 'tools/call', params: { name: 'node.info', arguments: { bogus: 1 } } },
-      CallToolResultSchema,
-      opts,
-    );
-    assertValidationError(res);
+  await ctx.check('callTool node.info {bogus:1} -> VALIDATION_ERROR reaches the caller', async () => {
+    // sdk1's callTool() checks any structuredContent against the tool's outputSchema, error or not
+    // (modelcontextprotocol/typescript-sdk#1943): an error result carries none.
+    assertValidationError(await client.callTool({ name: 'node.info', arguments: { bogus: 1 } }, undefined, opts));
   });
   await ctx.check('callTool nope.tool', async () => {
     await assertUnknownToolRejects(client.callTool({ name: 'nope.tool', arguments: {} }, undefined, opts));
@@ -368,14 +382,13 @@ async function eventsAgentChecks(ctx, client) {
     assert.equal(again.messages.length, 0, 'nothing redelivered after the ack');
   });
   await ctx.check('events: publish with a payload that breaks the schema is an isError result', async () => {
-    const res = await client.request(
-      { method: 'tools/call', params: { name: 'events.publish', arguments: { topic: 'q.agent.note.v1', payload: { text: 1 } } } },
-      CallToolResultSchema,
+    const res = await client.callTool(
+      { name: 'events.publish', arguments: { topic: 'q.agent.note.v1', payload: { text: 1 } } },
+      undefined,
       opts,
     );
-    assert.equal(res.isError, true, 'isError');
-    assert.equal(res.structuredContent?.code, 'VALIDATION_ERROR', 'code');
-    assert.equal(res.structuredContent?.details?.violations?.[0]?.pointer, '/text', 'pointer');
+    const envelope = assertToolError(res, 'VALIDATION_ERROR', 'q.agent.note.v1');
+    assert.equal(envelope.details?.violations?.[0]?.pointer, '/text', 'pointer');
   });
 }
 
@@ -623,6 +636,9 @@ async function scenarioHttpModern(ctx) {
   await ctx.check('callTool node.info', async () => {
     assertNodeInfoResult(await client.callTool({ name: 'node.info', arguments: {} }, { timeout: REQUEST_TIMEOUT_MS }));
   });
+  await ctx.check('callTool node.info {bogus:1} -> VALIDATION_ERROR reaches the caller', async () => {
+    assertValidationError(await client.callTool({ name: 'node.info', arguments: { bogus: 1 } }, { timeout: REQUEST_TIMEOUT_MS }));
+  });
   await ctx.check('stateless wire (POST only, no Mcp-Session-Id either way, Mcp-Method on every POST)', async () => {
     assert.ok(wire.length >= 3, `at least discover + tools/list + tools/call went over the wire (got ${wire.length})`);
     for (const w of wire) {
@@ -783,8 +799,6 @@ async function scenarioHttpSigned(ctx) {
   }
 
   await ctx.check('unsigned tools/call qlock.sign on the same session -> isError SQUID_IDENTITY_INVALID', async () => {
-    // Raw POST, not the SDK: sdk1's callTool() checks an isError result's structuredContent
-    // against the outputSchema (modelcontextprotocol/typescript-sdk#1943).
     assert.ok(transport.sessionId, 'the signed client holds a session');
     const r = await postMcp(
       server.url,
@@ -792,8 +806,58 @@ async function scenarioHttpSigned(ctx) {
       { 'mcp-protocol-version': transport.protocolVersion ?? LEGACY, 'mcp-session-id': transport.sessionId },
     );
     assert.equal(r.status, 200, `status (body: ${r.text})`);
-    assert.equal(r.json?.result?.isError, true, `result.isError (body: ${r.text.slice(0, 400)})`);
-    assert.equal(r.json.result.structuredContent?.code, 'SQUID_IDENTITY_INVALID', `code (body: ${r.text.slice(0, 400)})`);
+    assertToolError(r.json?.result ?? {}, 'SQUID_IDENTITY_INVALID', 'signed');
+  });
+
+  // What an agent on an unsigned client sees: sdk1 callTool() returns the error, code and message.
+  const plain = new Client1(CLIENT_INFO);
+  plain.onerror = () => {};
+  ctx.onCleanup(() => withTimeout(plain.close(), 5_000, 'client.close()').catch(() => {}));
+  await ctx.must('connect an unsigned sdk1 client', async () => {
+    await plain.connect(new HttpTransport1(new URL(server.url)), opts);
+  });
+  await ctx.check('unsigned callTool qlock.sign -> SQUID_IDENTITY_INVALID reaches the caller', async () => {
+    await plain.listTools(undefined, opts); // the client now knows qlock.sign's outputSchema and checks against it
+    const res = await plain.callTool({ name: 'qlock.sign', arguments: { data } }, undefined, opts);
+    assertToolError(res, 'SQUID_IDENTITY_INVALID', 'signed');
+  });
+}
+
+// The MCP Inspector's CLI (npm @modelcontextprotocol/inspector, pinned) as a user runs it against
+// `anarq mcp` over stdio: a failing tools/call prints the error's code and message.
+function runInspector(args) {
+  const bin = path.join(path.dirname(new URL(import.meta.url).pathname), 'node_modules', '.bin', 'inspector');
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [bin, '--cli', ...args], { env: childEnv(), timeout: 15_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (err.code ?? err.signal) : 0, stdout, stderr }),
+    );
+    livePids.add(child.pid);
+    child.on('exit', () => livePids.delete(child.pid));
+  });
+}
+
+async function scenarioInspector(ctx) {
+  const dataDir = ctx.tmpDir();
+  const server = ['--', ANARQ, '--data-dir', dataDir, 'mcp'];
+  await ctx.check('inspector --cli tools/list lists node.info', async () => {
+    const r = await runInspector(['--method', 'tools/list', ...server]);
+    assert.equal(r.code, 0, `exit code (stderr: ${tail(r.stderr, 5)})`);
+    assert.ok(r.stdout.includes('"node.info"'), `stdout names node.info (stdout: ${r.stdout.slice(0, 300)})`);
+  });
+  await ctx.check('inspector --cli tools/call node.info bogus=1 prints VALIDATION_ERROR and its message', async () => {
+    const r = await runInspector(['--method', 'tools/call', '--tool-name', 'node.info', '--tool-arg', 'bogus=1', ...server]);
+    const out = r.stdout + r.stderr;
+    assert.ok(!/structured content/i.test(out), `no schema-mismatch complaint (output: ${out.slice(0, 600)})`);
+    assert.ok(out.includes("VALIDATION_ERROR: input of node.info failed validation"), `code and message shown (output: ${out.slice(0, 600)})`);
+    assert.ok(out.includes('"isError": true'), `isError shown (output: ${out.slice(0, 600)})`);
+    assert.notEqual(r.code, 0, 'the CLI exits non-zero on a tool error');
+  });
+  await ctx.check('inspector --cli tools/call squid.get of an unknown did prints NOT_FOUND and its message', async () => {
+    const did = 'did:key:z6MktwupdmLXVVqTzCw4i46r4uGyosGXRnR3XjN4Zq7oMMsw';
+    const r = await runInspector(['--method', 'tools/call', '--tool-name', 'squid.get', '--tool-arg', `squidId=${did}`, ...server]);
+    const out = r.stdout + r.stderr;
+    assert.ok(!/structured content/i.test(out), `no schema-mismatch complaint (output: ${out.slice(0, 600)})`);
+    assert.ok(out.includes(`"text": "NOT_FOUND: identity ${did} not found"`), `code and message shown (output: ${out.slice(0, 600)})`);
   });
 }
 
@@ -805,6 +869,7 @@ const SCENARIOS = [
   [`c. v2 client pinned ${MODERN} over HTTP`, scenarioHttpModern],
   ['d. raw HTTP checks', scenarioRawHttp],
   ['e. sdk1 signed streamable HTTP (qlock.sign as the signer)', scenarioHttpSigned],
+  ['f. MCP Inspector CLI over stdio', scenarioInspector],
 ];
 
 // Last-resort guard: even if a cleanup hangs, the run ends (the exit handler kills children).
