@@ -31,33 +31,6 @@ Status signature_invalid(std::string why) {
       .with_suggestion("sign the canonical request string again with a fresh x-ts and x-nonce");
 }
 
-// Nonces seen inside the window, per identity: a set for lookups and a queue
-// in arrival order for expiry. Bounded by kMaxRememberedNonces (503 beyond:
-// never forget a nonce that could still be replayed).
-class NonceCache {
- public:
-  // False when (identity, nonce) was seen; REQUIRES the signature verified.
-  Result<bool> insert(const std::string& squid_id, const std::string& nonce, int64_t ts_ms, int64_t now_ms) {
-    std::lock_guard lock(mu_);
-    while (!order_.empty() && order_.front().first < now_ms - 2 * kSignatureWindowMs) {
-      seen_.erase(order_.front().second);
-      order_.pop_front();
-    }
-    std::string key = squid_id + '\n' + nonce;
-    if (seen_.count(key)) return false;
-    if (seen_.size() >= kMaxRememberedNonces)
-      return Status::unavailable("too many signed requests inside the replay window; retry shortly").with_retry_after(5);
-    seen_.insert(key);
-    order_.emplace_back(std::max(ts_ms, now_ms), std::move(key));
-    return true;
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_set<std::string> seen_;
-  std::deque<std::pair<int64_t, std::string>> order_;  // (expiry base, key), oldest first
-};
-
 // did:key -> Ed25519 public key, per thread and bounded: base58 decoding is
 // quadratic, and every signed request needs the key of one or two DIDs.
 Result<std::string> public_key_of(const std::string& did) {
@@ -200,6 +173,30 @@ class AuthenticateStage final : public Stage {
 };
 
 }  // namespace
+
+Result<bool> NonceCache::insert(const std::string& squid_id, const std::string& nonce, int64_t ts_ms, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  while (!order_.empty() && order_.front().first < now_ms - 2 * kSignatureWindowMs) {
+    const std::string& old = order_.front().second;
+    auto owner = per_identity_.find(old.substr(0, old.find('\n')));
+    if (owner != per_identity_.end() && --owner->second == 0) per_identity_.erase(owner);
+    seen_.erase(old);
+    order_.pop_front();
+  }
+  std::string key = squid_id + '\n' + nonce;
+  if (seen_.count(key)) return false;
+  if (seen_.size() >= max_total_)
+    return Status::unavailable("too many signed requests inside the replay window; retry shortly").with_retry_after(5);
+  size_t& mine = per_identity_[squid_id];
+  if (mine >= max_per_identity_)
+    return Status(ErrorCode::kRateLimitExceeded,
+                  squid_id + " signed " + std::to_string(max_per_identity_) + " requests inside the replay window; slow down")
+        .with_retry_after(10);
+  ++mine;
+  seen_.insert(key);
+  order_.emplace_back(std::max(ts_ms, now_ms), std::move(key));
+  return true;
+}
 
 std::string canonical_request(const std::string& method, const std::string& target, const std::string& ts,
                               const std::string& nonce, const std::string& squid_id, const std::string& sub_id,

@@ -22,8 +22,12 @@
 // Calls that already carry an identity (CLI, MCP over stdio, in-process
 // children) are not re-authenticated. Thread-safe: the nonce cache is
 // mutex-guarded and bounded.
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "crypto/ed25519.h"
 #include "pipeline/pipeline.h"
@@ -33,6 +37,29 @@ namespace anarq {
 
 inline constexpr int64_t kSignatureWindowMs = 300'000;
 inline constexpr size_t kMaxRememberedNonces = 1'000'000;
+// One identity's share: about 160 signed requests a second, sustained over the
+// 10 minutes a nonce is remembered (twice the 300 s window, from the later of
+// x-ts and arrival).
+inline constexpr size_t kMaxNoncesPerIdentity = 100'000;
+
+// Nonces seen inside the window, per identity: a set for lookups and a queue
+// in arrival order for expiry. Bounded in all (503 beyond) and per identity
+// (429 beyond), so that no caller fills the table for the others; a nonce that
+// could still be replayed is never forgotten. Thread-safe.
+class NonceCache {
+ public:
+  explicit NonceCache(size_t max_total = kMaxRememberedNonces, size_t max_per_identity = kMaxNoncesPerIdentity)
+      : max_total_(max_total), max_per_identity_(max_per_identity) {}
+  // False when (identity, nonce) was seen; REQUIRES the signature verified.
+  Result<bool> insert(const std::string& squid_id, const std::string& nonce, int64_t ts_ms, int64_t now_ms);
+
+ private:
+  const size_t max_total_, max_per_identity_;
+  std::mutex mu_;
+  std::unordered_set<std::string> seen_;
+  std::unordered_map<std::string, size_t> per_identity_;
+  std::deque<std::pair<int64_t, std::string>> order_;  // (expiry base, key), oldest first
+};
 
 // The exact bytes a request signature covers.
 std::string canonical_request(const std::string& method, const std::string& target, const std::string& ts,

@@ -57,3 +57,35 @@ TEST(SigningDoc, EmptyBodyHashesTheEmptyString) {
 
 }  // namespace
 }  // namespace anarq
+
+namespace anarq {
+namespace {
+
+TEST(NonceCache, OneIdentityCannotFillTheTableForTheOthers) {
+  NonceCache cache(/*max_total=*/100, /*max_per_identity=*/10);
+  const int64_t now = 1'000'000'000;
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(*cache.insert("did:key:zA", "nonce-a-" + std::to_string(i), now, now));
+  auto over = cache.insert("did:key:zA", "nonce-a-over", now, now);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.status().code(), "RATE_LIMIT_EXCEEDED");
+  EXPECT_GT(over.status().retry_after(), 0);
+  // Others keep their share.
+  EXPECT_TRUE(*cache.insert("did:key:zB", "nonce-b-1", now, now));
+  // A replay is still a replay, not a quota error.
+  EXPECT_FALSE(*cache.insert("did:key:zA", "nonce-a-3", now, now));
+  // Once the window has passed, the share comes back.
+  const int64_t later = now + 2 * kSignatureWindowMs + 1;
+  EXPECT_TRUE(*cache.insert("did:key:zA", "nonce-a-new", later, later));
+}
+
+TEST(NonceCache, TheTotalBoundHoldsAcrossIdentities) {
+  NonceCache cache(/*max_total=*/20, /*max_per_identity=*/10);
+  const int64_t now = 1'000'000'000;
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(*cache.insert("did:key:z" + std::to_string(i), "nonce-0000000000", now, now));
+  auto full = cache.insert("did:key:zX", "nonce-0000000000", now, now);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.status().code(), "SERVICE_UNAVAILABLE");
+}
+
+}  // namespace
+}  // namespace anarq
