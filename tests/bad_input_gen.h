@@ -343,7 +343,30 @@ class Generator {
       for (size_t i = 0; i < kHugeArray; ++i) huge += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":1";
       add(out, base, path, "huge:object", raw(huge + "}"));
       add(out, base, path, "big-member:object", raw("{\"k\":" + Json(std::string(kHugeString, 'a')).dump() + "}"));
-      if (depth < kMaxDepth && s.contains("properties")) object_cases(s, base, path, depth + 1, out);
+      if (depth < kMaxDepth) {
+        const Json* declared = s.contains("properties") ? &s : nullptr;
+        for (const char* k : {"oneOf", "anyOf"})  // the first branch that declares members
+          if (!declared && s.contains(k) && s[k].is_array())
+            for (const auto& b : s[k])
+              if (!declared && b.is_object() && b.contains("properties")) declared = &b;
+        if (declared) {
+          object_cases(*declared, base, path, depth + 1, out);
+        } else if (sample.is_object()) {
+          // Undeclared members of a known-good value (a real LockSig): each of them as every JSON type.
+          for (const auto& [member, v] : sample.items()) {
+            Json with = base;
+            json_at(with, path) = sample;
+            auto mp = path;
+            mp.push_back(member);
+            add(out, with, mp, "member-missing", std::nullopt);
+            for (const auto& [type, bad] : std::vector<std::pair<std::string, RawValue>>{
+                     {"null", raw("null")}, {"integer", raw_number("7")}, {"huge-integer", raw_number("18446744073709551615")},
+                     {"number", raw_number("1.5")}, {"string", jstr("probe")}, {"boolean", raw_number("false")},
+                     {"array", raw("[]")}, {"object", raw("{}")}})
+              add(out, with, mp, "member-type:" + type, bad);
+          }
+        }
+      }
     }
     if (any) add(out, base, path, "huge:array", raw("[" + repeat_join("1", kHugeArray) + "]"));
     add(out, base, path, "deep:arrays", raw(std::string(kDeep, '[') + std::string(kDeep, ']')));
