@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include "app/cli.h"
+#include "core/ids.h"
 #include "ipld/car.h"
 #include "ipld/importer.h"
 
@@ -163,15 +165,41 @@ int car_export(ContentStore& cs, const ContentArgs& a) {
 }
 
 int car_import(ContentStore& cs, const ContentArgs& a) {
+  // All or nothing: the CAR is read and verified whole (framing, every
+  // block's hash) before a block is stored, then stored in one batch made
+  // durable together. Standard input is spooled to a temp file for the two passes.
+  std::string path = a.car_arg;
+  std::filesystem::path spool;
+  struct Spool {
+    std::filesystem::path& p;
+    ~Spool() {
+      std::error_code ec;
+      if (!p.empty()) std::filesystem::remove(p, ec);
+    }
+  } cleanup{spool};
+  if (path == "-") {
+    spool = std::filesystem::temp_directory_path() / ("anarq-car-" + random_hex(8));
+    std::ofstream out(spool, std::ios::binary);
+    out << std::cin.rdbuf();
+    out.close();
+    if (!out) return fail(Status::unavailable("cannot spool standard input to " + spool.string()));
+    path = spool.string();
+  }
+  {
+    Input check;
+    if (Status s = open_input(path, check); !s.ok()) return fail(s);
+    auto verified = ipld::import_car(ipld::istream_source(*check.in), [](const ipld::Cid&, std::string_view) { return Status(); });
+    if (!verified.ok()) return fail(verified.status());
+  }
   Input input;
-  if (Status s = open_input(a.car_arg, input); !s.ok()) return fail(s);
+  if (Status s = open_input(path, input); !s.ok()) return fail(s);
   auto guard = cs.pins().gc_lock().add_guard();
-  Blockstore& blocks = cs.blocks();
+  auto batch = cs.blocks().batch();
   ipld::ByteSource source = ipld::istream_source(*input.in);
   uint64_t blocks_seen = 0;
   std::optional<Result<ipld::CarImport>> imported;
   {
-    Progress progress("importing " + a.car_arg, file_size(a.car_arg));
+    Progress progress("importing " + a.car_arg, file_size(path));
     ipld::ByteSource counted = [&](char* buf, size_t capacity) -> Result<size_t> {
       auto n = source(buf, capacity);
       if (n.ok()) progress.advance(*n, std::exchange(blocks_seen, 0));
@@ -179,10 +207,11 @@ int car_import(ContentStore& cs, const ContentArgs& a) {
     };
     imported = ipld::import_car(counted, [&](const ipld::Cid& c, std::string_view b) {
       ++blocks_seen;
-      return blocks.put(c, b);
+      return batch->put(c, b, /*hashed=*/true);  // import_car verified the hash
     });
   }
   if (!imported->ok()) return fail(imported->status());
+  if (Status s = batch->commit(); !s.ok()) return fail(s);
   for (const auto& root : (*imported)->roots) {
     Status s = cs.pins().pin(guard, root, /*recursive=*/true);
     std::cout << "imported " << root.to_string() << (s.ok() ? " (pinned)" : " (not pinned: " + s.message() + ")") << "\n";

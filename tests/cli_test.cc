@@ -14,6 +14,10 @@
 #include <iterator>
 
 #include "core/json.h"
+#include "ipld/car.h"
+#include "ipld/cid.h"
+#include "ipld/multicodec.h"
+#include "ipld/varint.h"
 #include "tests/http_client.h"
 #include "tests/test_node.h"
 
@@ -613,6 +617,27 @@ TEST_F(CliEventsTest, ToolRegistryChangesAreAnnouncedOnce) {
   auto back = updates();
   ASSERT_EQ(back.size(), narrowed.size() + others);
   EXPECT_THAT(std::vector<std::string>(back.end() - others, back.end()), ::testing::Contains("registry:ADDED"));
+}
+
+// A CAR whose second block lies about its hash: from a file or from standard
+// input, the import is refused and the valid block before it is not kept.
+TEST_F(CliTest, ARejectedCarImportStoresNothing) {
+  std::string good = "a block that is fine";
+  ipld::Cid good_cid = ipld::Cid::v1_sha256(ipld::kCodecRaw, good);
+  std::string car = *ipld::car_header({good_cid});
+  for (const auto& [cid, bytes] : std::vector<std::pair<ipld::Cid, std::string>>{
+           {good_cid, good}, {ipld::Cid::v1_sha256(ipld::kCodecRaw, "other bytes"), "a block whose hash lies"}}) {
+    std::string section = cid.bytes() + bytes;
+    ipld::put_varint(car, section.size());
+    car += section;
+  }
+  std::string file = dir_ + "/bad.car";
+  std::ofstream(file, std::ios::binary) << car;
+  auto from_file = run(dd() + " car import " + file);
+  EXPECT_NE(from_file.rc, 0);
+  auto from_stdin = run(dd() + " car import -", "", car);
+  EXPECT_NE(from_stdin.rc, 0);
+  EXPECT_NE(run(dd() + " cat " + good_cid.to_string()).rc, 0) << "the valid block before the bad one is not kept";
 }
 
 }  // namespace
