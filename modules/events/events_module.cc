@@ -8,6 +8,7 @@
 #include "bus/topic.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "runtime/identity.h"
 #include "runtime/module.h"
 
 namespace anarq {
@@ -278,6 +279,11 @@ class EventsModule final : public Module {
       c.max_ack_pending = in.value("maxAckPending", bus::kDefaultMaxAckPending);
       c.max_deliver = in.value("maxDeliver", bus::kDefaultMaxDeliver);
       c.owner = ctx.identity->squid_id;
+      // A new consumer is durable state: registered identities only, each
+      // within its share; the operator within the node's bound.
+      if (c.owner == env_.node_did) c.max_owned = static_cast<int64_t>(bus::kMaxConsumers);
+      else if (!env_.bus->consumers().info(c.name).ok())
+        ANARQ_RETURN_IF_ERROR(require_registered(ctx, env_, "creating a durable consumer"));
       auto info = env_.bus->consumers().ensure(c);
       if (!info.ok()) return info.status();
       auto msgs = env_.bus->consumers().fetch(c.name, in.value("max", size_t{100}), c.owner);
@@ -303,13 +309,13 @@ class EventsModule final : public Module {
     t.input_schema = R"({"type": "object", "additionalProperties": false, "required": ["consumer", "seqs"],
       "properties": {"consumer": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$", "description": "a consumer name: 1-64 characters of [A-Za-z0-9_-]"},
                      "seqs": {"type": "array", "minItems": 1, "maxItems": 1000,
+                              "description": "sequences of delivered messages, 1-1000 of them",
                               "items": {"type": "integer", "minimum": 1, "maximum": 9007199254740991}}}})"_json;
     t.output_schema = R"({"type": "object", "required": ["acked", "unknown", "ackFloor"],
       "properties": {"acked": {"type": "integer"}, "unknown": {"type": "integer",
                      "description": "not pending: already acknowledged, never delivered or terminated"},
                      "ackFloor": {"type": "integer"}}})"_json;
     t.http = {"POST", "/events/v1/ack"};
-                              "description": "sequences of delivered messages, 1-1000 of them",
     t.access = Access::kIdentity;
     t.write = true;
     t.idempotent = true;
@@ -336,13 +342,13 @@ class EventsModule final : public Module {
     t.http = {"DELETE", "/events/v1/consumers/{consumer}"};
     t.access = Access::kIdentity;
     t.write = true;
+    t.destructive = true;  // its pending messages go with it
     t.idempotent = true;
     t.success_code = "CONSUMER_DELETED";
     t.success_message = "consumer deleted";
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> {
       ANARQ_RETURN_IF_ERROR(env_.bus->consumers().remove(in["consumer"], ctx.identity->squid_id));
       return Json{{"consumer", in["consumer"]}};
-    t.destructive = true;  // its pending messages go with it
     };
     return t;
   }

@@ -145,6 +145,8 @@ Result<Reply> LockService::handle(Context& ctx, const Json& in) {
       if (!l.ok()) return l.status();
       int64_t now = env_->clock->now_ms();
       out = *l && (*l)->expires_ms > now ? lease_json(**l, now) : Json{{"resource", resource}, {"held", false}};
+      // Metadata is shown to the lease's owner only.
+      if (*l && (*l)->owner != me) out.erase("metadata");
       return {};
     });
     if (!s.ok()) return s;
@@ -224,7 +226,7 @@ Result<Reply> LockService::handle(Context& ctx, const Json& in) {
         if (!w.ok()) return w.status();
         Json ev = {{"lockId", resource}, {"resource", resource}, {"owner", me}, {"token", l.token}, {"ttl", ttl},
                    {"acquiredAt", format_rfc3339_ms(l.acquired_ms)}, {"expiresAt", format_rfc3339_ms(l.expires_ms)}};
-        if (!l.metadata.empty()) ev["metadata"] = l.metadata;
+        // Lease metadata is the owner's: events are public history, so it stays out.
         ANARQ_RETURN_IF_ERROR(publish_in(*env_, ctx, "q.qlock.lock.acquired.v1", tx, std::move(ev)));
         reply = Reply(lease_json(l, now), "LOCK_ACQUIRED", "lock acquired");
         return {};

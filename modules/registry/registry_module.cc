@@ -6,6 +6,7 @@
 #include "bus/schema_registry.h"
 #include "bus/topic.h"
 #include "core/clock.h"
+#include "runtime/identity.h"
 #include "runtime/module.h"
 
 namespace anarq {
@@ -113,6 +114,10 @@ class RegistryModule final : public Module {
       r.description = in.value("description", "");
       r.examples = in.value("examples", Json::array());
       r.owner = caller_of(ctx);
+      // A new topic is durable state: registered identities only, each within
+      // its share; the operator within the node's bound.
+      if (r.owner == env_.node_did) r.max_owned = bus::kMaxTopics;
+      else if (!env_.schemas->topic(r.topic).ok()) ANARQ_RETURN_IF_ERROR(require_registered(ctx, env_, "registering a topic"));
       auto res = env_.schemas->register_schema(r);
       if (!res.ok()) return res.status();
       Reply reply(Json{{"topic", bus::topic_json(res->topic)}, {"version", res->version}, {"created", res->created}});
