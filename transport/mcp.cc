@@ -1,7 +1,10 @@
 #include "transport/mcp.h"
 #include "transport/origin.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
+#include <cstdio>
 
 #include "core/clock.h"
 #include "core/ids.h"
@@ -75,6 +78,21 @@ bool is_loopback_host(const std::string& host) { return is_loopback_name(host); 
 
 }  // namespace
 
+// IPv4 addresses count one by one; IPv6 ones by /64 (one host or site holds a
+// whole /64, so its addresses are one caller); IPv4-mapped IPv6 is IPv4.
+std::string mcp_session_source(const std::string& peer) {
+  unsigned char a[16];
+  if (inet_pton(AF_INET6, peer.c_str(), a) != 1) return peer;
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  char out[64];
+  if (std::equal(a, a + 12, kMapped)) {
+    std::snprintf(out, sizeof out, "%u.%u.%u.%u", a[12], a[13], a[14], a[15]);
+    return out;
+  }
+  std::snprintf(out, sizeof out, "%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+  return out;
+}
+
 struct McpServer::Dispatch {
   Json id;
   std::string method;
@@ -139,9 +157,15 @@ std::string McpServer::new_session(const std::string& version, const std::string
   if (mine != per_source_.end() && mine->second >= kMaxSessionsPerSource) {
     evict_lru_locked(source);
   } else if (sessions_.size() >= kMaxSessions) {
-    auto largest = std::max_element(per_source_.begin(), per_source_.end(),
-                                    [](const auto& a, const auto& b) { return a.second < b.second; });
-    if (largest != per_source_.end()) evict_lru_locked(std::string(largest->first));
+    // The least recently used session among the sources holding the most.
+    size_t most = 0;
+    for (const auto& [_, n] : per_source_) most = std::max(most, n);
+    auto victim = sessions_.end();
+    for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+      if (per_source_[it->second.source] == most &&
+          (victim == sessions_.end() || it->second.last_used_ms < victim->second.last_used_ms))
+        victim = it;
+    if (victim != sessions_.end()) erase_locked(victim);
   }
   sessions_[id] = {version, now, source};
   ++per_source_[source];
@@ -205,7 +229,7 @@ Json McpServer::initialize(Dispatch& d) {
   // Echo a supported revision; otherwise counter-offer our newest session revision.
   std::string chosen = contains(mcp_session_versions(), requested) ? requested : mcp_session_versions().front();
   d.version = chosen;
-  if (d.http) d.new_session_id = new_session(chosen, d.peer);
+  if (d.http) d.new_session_id = new_session(chosen, mcp_session_source(d.peer));
   return {{"protocolVersion", chosen},
           {"capabilities", {{"tools", {{"listChanged", false}}}}},
           {"serverInfo", server_info()},

@@ -47,6 +47,9 @@ struct Tool;
 Json mcp_tool_descriptor(const Tool& tool, const std::string& version);
 // readOnlyHint, destructiveHint, idempotentHint, openWorldHint and title.
 Json mcp_tool_annotations(const Tool& tool);
+// The source a peer address's sessions count against: an IPv4 address, or an
+// IPv6 /64 ("2001:0db8:0000:0001::/64"); anything else as given.
+std::string mcp_session_source(const std::string& peer);
 
 struct McpHttpResponse {
   int status = 200;
@@ -82,9 +85,10 @@ class McpServer {
   // the node key): its calls act as this identity. HTTP calls never do.
   void set_stdio_identity(IdentityRef identity) { stdio_identity_ = std::move(identity); }
 
-  // Limits. A source (peer address) over its share loses its own least
-  // recently used session; when the table is full, the source holding the most
-  // sessions does. So no one source can push out another's sessions.
+  // Limits. A source (mcp_session_source of the peer) over its share loses its
+  // own least recently used session; when the table is full, the sources
+  // holding the most sessions lose their least recently used one. So no
+  // source pushes out the session of a source holding fewer.
   static constexpr size_t kMaxSessions = 10'000;
   static constexpr size_t kMaxSessionsPerSource = 64;
   static constexpr int64_t kSessionIdleMs = 60 * 60 * 1000;

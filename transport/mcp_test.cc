@@ -256,6 +256,23 @@ TEST_F(McpTest, OneSourceCannotEvictAnothersSessions) {
       << "the flooding source lost its own oldest session";
 }
 
+TEST(McpSessionSource, IPv6CountsBySlash64) {
+  EXPECT_EQ(mcp_session_source("192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(mcp_session_source("::ffff:192.0.2.7"), "192.0.2.7");
+  EXPECT_EQ(mcp_session_source("2001:db8:0:1::5"), "2001:0db8:0000:0001::/64");
+  EXPECT_EQ(mcp_session_source("2001:db8:0:1:ffff::9"), mcp_session_source("2001:db8:0:1::5"));
+  EXPECT_NE(mcp_session_source("2001:db8:0:2::5"), mcp_session_source("2001:db8:0:1::5"));
+  EXPECT_EQ(mcp_session_source(""), "");
+}
+
+TEST_F(McpTest, OneIPv6NetworkIsOneSource) {
+  std::map<std::string, std::string> h = {{"content-type", "application/json"}};
+  Json init = {{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"}, {"params", {{"protocolVersion", "2025-11-25"}}}};
+  for (int i = 1; i <= 200; ++i)
+    ASSERT_EQ(node_->mcp().handle_post(init.dump(), h, "/mcp", "2001:db8:0:1::" + std::to_string(i)).status, 200);
+  EXPECT_EQ(node_->mcp().session_count(), McpServer::kMaxSessionsPerSource) << "200 addresses of one /64 share one quota";
+}
+
 TEST_F(McpTest, SessionsAreBoundedAndEnd) {
   std::map<std::string, std::string> h = {{"content-type", "application/json"}};
   Json init = {{"jsonrpc", "2.0"}, {"id", 0}, {"method", "initialize"}, {"params", {{"protocolVersion", "2025-11-25"}}}};
