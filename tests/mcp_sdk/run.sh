@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the MCP SDK integration test (tests/mcp_sdk/sdk_client_test.mjs) against an anarq binary.
+# Runs the MCP client integration test (tests/mcp_sdk/sdk_client_test.mjs: the official TypeScript
+# SDK clients and the MCP Inspector CLI) against an anarq binary.
 #   usage: tests/mcp_sdk/run.sh /path/to/anarq
-# Installs the pinned SDKs from package-lock.json with `npm ci` when node_modules is missing or
-# older than the lock file. Needs node >= 20 and npm.
+# Installs the pinned packages from package-lock.json with `npm ci` when node_modules is missing or
+# older than the lock file (then it runs offline). Needs node >= 20 and npm.
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
   echo "usage: $0 /path/to/anarq" >&2
