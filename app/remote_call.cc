@@ -66,7 +66,10 @@ Result<RemoteRequest> remote_request_for(const Tool& tool, const Json& input) {
     for (const auto& [k, v] : rest.items()) {
       auto text = scalar_text(k, v);
       if (!text.ok()) return text.status();
-      query += (query.empty() ? "?" : "&") + percent_encode(k) + "=" + percent_encode(*text);
+      query += query.empty() ? '?' : '&';
+      query += percent_encode(k);
+      query += '=';
+      query += percent_encode(*text);
     }
     r.target += query;
   } else {

@@ -374,7 +374,7 @@ class ValueSet {
 
  private:
   static std::string scalar_key(const Json& v) {
-    if (v.is_string()) return "s" + v.get<std::string>();
+    if (v.is_string()) return std::string("s").append(v.get_ref<const std::string&>());
     if (v.is_boolean()) return v.get<bool>() ? "t" : "f";
     return "n";  // null (and discarded values, which parsing never yields)
   }

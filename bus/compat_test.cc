@@ -226,9 +226,9 @@ TEST(CompatLimitsTest, CrossProductBombStopsAtTheStepBudget) {
     Json any = Json::array();
     for (int i = 0; i < 8; ++i) {
       any.push_back({{"type", "object"},
-                     {"properties", {{"p" + std::to_string(i), {{"$ref", "#/definitions/l" + std::to_string(level - 1)}}}}}});
+                     {"properties", {{std::string("p").append(std::to_string(i)), {{"$ref", std::string("#/definitions/l").append(std::to_string(level - 1))}}}}}});
     }
-    bomb["definitions"]["l" + std::to_string(level)] = {{"anyOf", any}};
+    bomb["definitions"][std::string("l").append(std::to_string(level))] = {{"anyOf", any}};
   }
   const auto start = std::chrono::steady_clock::now();
   const std::vector<Incompatibility> found = diff_incompatible(bomb, bomb);

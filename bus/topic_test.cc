@@ -230,7 +230,7 @@ TEST(SubjectMatchTest, PropertyRandomValidTopics) {
   std::uniform_int_distribution<int> version(1, 99999);
   for (int iter = 0; iter < 500; ++iter) {
     std::string topic = "q." + random_word(rng, false);
-    for (int i = words(rng); i > 0; --i) topic += "." + random_word(rng, true);
+    for (int i = words(rng); i > 0; --i) topic.append(".").append(random_word(rng, true));
     topic += ".v" + std::to_string(version(rng));
     ASSERT_TRUE(validate_topic(topic).ok()) << topic;
     ASSERT_TRUE(parse_topic(topic).ok()) << topic;

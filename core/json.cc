@@ -36,7 +36,7 @@ std::string pointer_escape(std::string_view token) {
 
 std::string pointer_from_tokens(const std::vector<std::string>& tokens) {
   std::string out;
-  for (const auto& t : tokens) out += "/" + pointer_escape(t);
+  for (const auto& t : tokens) out.append("/").append(pointer_escape(t));
   return out;
 }
 

@@ -83,7 +83,9 @@ TEST(ExporterTest, ServesRangesWithoutFetchingSkippedLeaves) {
     r->seek(off, len);
     std::string got = read_all(*r);
     EXPECT_EQ(got, off >= data.size() ? "" : data.substr(off, len)) << off;
-    if (len <= 2) EXPECT_LE(fetches, 6) << "a tiny range fetched " << fetches << " blocks";
+    if (len <= 2) {
+      EXPECT_LE(fetches, 6) << "a tiny range fetched " << fetches << " blocks";
+    }
   }
 }
 

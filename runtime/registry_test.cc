@@ -8,7 +8,7 @@ namespace {
 Tool make(const std::string& name) {
   Tool t;
   t.name = name;
-  t.description = "d";
+  t.description = std::string("d");
   t.input_schema = {{"type", "object"}};
   t.output_schema = {{"type", "object"}};
   t.http = {"GET", "/x/v1/" + name};

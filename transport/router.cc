@@ -43,7 +43,7 @@ std::string property_type(const Tool& tool, const std::string& name) {
 Result<Json> coerce(const std::string& type, const std::string& name, const std::string& raw) {
   auto bad = [&](const char* what) {
     return Status::validation("parameter '" + name + "' must be " + what + ", got '" + raw + "'",
-                              {{"violations", {{{"pointer", "/" + pointer_escape(name)}, {"reason", std::string("expected ") + what}}}}});
+                              {{"violations", {{{"pointer", std::string("/").append(pointer_escape(name))}, {"reason", std::string("expected ") + what}}}}});
   };
   if (type == "integer") {
     int64_t v = 0;

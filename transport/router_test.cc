@@ -8,7 +8,7 @@ namespace {
 Tool bound(const std::string& name, const std::string& method, const std::string& path) {
   Tool t;
   t.name = name;
-  t.description = "d";
+  t.description = std::string("d");
   t.input_schema = R"({"type":"object","properties":{
     "key":{"type":"string"},"limit":{"type":"integer"},"ratio":{"type":"number"},"deep":{"type":"boolean"},
     "tags":{"type":"array","items":{"type":"string"}},"ids":{"type":"array","items":{"type":"integer"}}}})"_json;
@@ -84,7 +84,7 @@ TEST_F(RouterTest, BuildInputRefusesBadValues) {
   EXPECT_EQ(build_input(t, {{"key", "a"}}, "", R"({"key":"b"})").status().code(), "VALIDATION_ERROR");
   EXPECT_TRUE(build_input(t, {{"key", "a"}}, "", R"({"key":"a"})").ok());
   std::string many;
-  for (int i = 0; i < 70; ++i) many += "p" + std::to_string(i) + "=1&";
+  for (int i = 0; i < 70; ++i) many.append("p").append(std::to_string(i)).append("=1&");
   EXPECT_EQ(build_input(t, {}, many, "").status().code(), "VALIDATION_ERROR");
 }
 
