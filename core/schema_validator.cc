@@ -141,11 +141,17 @@ size_t count_values(const Json& doc) {
 
 class Evaluator {
  public:
-  explicit Evaluator(size_t budget) : budget_(budget) {}
+  // The work budget starts at kBaseWork; only a document that needs more is
+  // counted (once), so small and size-bounded documents never pay for the walk.
+  explicit Evaluator(const Json& document) : document_(document) {}
 
   void eval(const js::Node& n, const Json& x, Sink& out) {
     if (stopped(out)) return;
-    if (++work_ > budget_) {
+    if (++work_ > budget_ && !counted_) {
+      counted_ = true;
+      budget_ += kWorkPerValue * count_values(document_);
+    }
+    if (work_ > budget_) {
       abort("validation stopped: the value needs more than " + std::to_string(budget_) + " schema checks");
       return;
     }
@@ -443,7 +449,9 @@ class Evaluator {
   std::vector<std::string> path_;
   int depth_ = 0;
   size_t work_ = 0;
-  const size_t budget_;
+  const Json& document_;
+  size_t budget_ = kBaseWork;
+  bool counted_ = false;
   std::optional<Violation> abort_;
 };
 
@@ -465,7 +473,7 @@ Result<std::shared_ptr<const SchemaValidator>> SchemaValidator::compile(const Js
 }
 
 std::vector<Violation> SchemaValidator::validate(const Json& document) const {
-  Evaluator e(kBaseWork + kWorkPerValue * count_values(document));
+  Evaluator e(document);
   Sink sink{{}, kMaxViolations};
   e.eval(*impl_->schema->root, document, sink);
   std::vector<Violation> out;
