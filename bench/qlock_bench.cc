@@ -208,6 +208,10 @@ int run(int argc, char** argv) {
   });
   uint16_t port = ready.get_future().get();
   auto other = crypto::ed25519_generate();
+  // Keys are for registered identities: `other` registers (BYOK) before it signs.
+  if (node->call_as("squid.create", {{"name", "bench"}}, IdentityRef{crypto::did_key_from_ed25519(other.public_key()), "", ""})
+          .http_status >= 300)
+    std::abort();
   Result info = http_load(port, connections, seconds, other, "GET", "/node/v1/info", "");
   row("signed GET /node/v1/info over HTTP", info, "keep-alive connections");
   std::string body = Json{{"data", kib}}.dump();

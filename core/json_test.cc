@@ -27,6 +27,18 @@ TEST(JsonTest, DepthIsBounded) {
   std::string deep(kMaxJsonDepth + 1, '['), close(kMaxJsonDepth + 1, ']');
   EXPECT_FALSE(parse_json(deep + close).ok());
   EXPECT_FALSE(parse_json(std::string(1'000'000, '[')).ok());  // no stack overflow
+  // Brackets inside strings (escaped quotes included) are not nesting.
+  std::string text = "[\"" + std::string(200, '[') + "\\\"" + std::string(200, '{') + "\"]";
+  auto in_string = parse_json(text);
+  ASSERT_TRUE(in_string.ok()) << in_string.status().to_string();
+  EXPECT_EQ((*in_string)[0].get<std::string>().size(), 401u);
+  // Many values at a shallow depth are fine (and parsed in linear time).
+  std::string wide = "[";
+  for (int i = 0; i < 50'000; ++i) wide += i ? ",{\"a\":[1]}" : "{\"a\":[1]}";
+  wide += "]";
+  auto many = parse_json(wide);
+  ASSERT_TRUE(many.ok());
+  EXPECT_EQ(many->size(), 50'000u);
 }
 
 TEST(JsonTest, Pointers) {

@@ -15,6 +15,6 @@ const std::string& acting_identity(const Context& ctx);
 
 // OK when the caller may own durable state; SQUID_IDENTITY_INVALID (401)
 // naming squid.create when it is not registered.
-Status require_registered(Context& ctx, const ModuleEnv& env, const char* what);
+Status require_registered(const Context& ctx, const ModuleEnv& env, const char* what);
 
 }  // namespace anarq

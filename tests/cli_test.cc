@@ -281,6 +281,7 @@ TEST_F(CliTest, GlobalOptionsGoBeforeOrAfterTheSubcommand) {
   ASSERT_EQ(call.rc, 0) << call.err;
   std::string key = dir_ + "/k.key";
   std::string did = first_line(run("id new --out " + key).out);
+  ASSERT_EQ(run("call squid.create '{\"name\":\"k\"}' " + dd() + " --as " + key).rc, 0) << "keys are for registered identities";
   auto as = run("call qlock.key.create '{\"purpose\":\"SIGNING\"}' " + dd() + " --as " + key);
   ASSERT_EQ(as.rc, 0) << as.out << as.err;
   EXPECT_EQ((*parse_json(as.out))["data"]["key"]["owner"], did) << "--as after the subcommand";

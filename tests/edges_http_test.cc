@@ -27,7 +27,6 @@ Json body_of(const RawResponse& r) {
   return j.ok() ? *j : Json();
 }
 
-std::string did_of(const crypto::Ed25519KeyPair& k) { return crypto::did_key_from_ed25519(k.public_key()); }
 
 class EdgesHttpTest : public ::testing::Test {
  protected:
@@ -89,6 +88,7 @@ TEST_F(EdgesHttpTest, HeadCarriesTheHeadersOfTheGet) {
   EXPECT_EQ(h2.headers["content-length"], std::to_string(file.size()));
   EXPECT_FALSE(h2.headers["content-type"].empty());
   EXPECT_EQ(h2.headers["access-control-allow-origin"], "*") << "the trustless gateway is public";
+  EXPECT_EQ(h2.headers["content-security-policy"], "sandbox") << "and what it serves runs in an opaque origin";
 }
 
 TEST_F(EdgesHttpTest, ForeignPagesCannotDriveTheAdminSurfaces) {
@@ -105,10 +105,13 @@ TEST_F(EdgesHttpTest, ForeignPagesCannotDriveTheAdminSurfaces) {
                      R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
     EXPECT_EQ(m.status, 403) << host;
   }
-  // A page this node served from its own gateway is not trusted either.
-  auto own = request(node_.port(), "POST", "/api/v0/version",
-                     {{"host", "127.0.0.1:" + port}, {"origin", "http://127.0.0.1:" + port}});
-  EXPECT_EQ(own.status, 403);
+  // Pages this node serves from its gateway are sandboxed: their origin is
+  // opaque ("null"), which is refused; a same-origin loopback page passes.
+  auto sandboxed = request(node_.port(), "POST", "/api/v0/version", {{"host", "127.0.0.1:" + port}, {"origin", "null"}});
+  EXPECT_EQ(sandboxed.status, 403);
+  auto same = request(node_.port(), "POST", "/api/v0/version",
+                      {{"host", "127.0.0.1:" + port}, {"origin", "http://127.0.0.1:" + port}});
+  EXPECT_EQ(same.status, 200);
   // Loopback names pass; a local tool on another port may call.
   EXPECT_EQ(request(node_.port(), "POST", "/api/v0/version", {{"host", "localhost:" + port}}).status, 200);
   EXPECT_EQ(request(node_.port(), "POST", "/api/v0/version", {{"host", "127.0.0.1:" + port}, {"origin", "http://localhost:6274"}}).status, 200);

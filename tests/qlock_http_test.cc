@@ -43,6 +43,11 @@ struct Client {
 
 class QlockHttpTest : public ::testing::Test {
  protected:
+  // Keys are durable state: the identities register first (BYOK, signed).
+  void SetUp() override {
+    ASSERT_EQ(register_identity(port(), alice_.key, "alice"), 200);
+    ASSERT_EQ(register_identity(port(), bob_.key, "bob"), 200);
+  }
   Json ok(const RawResponse& r) {
     EXPECT_EQ(r.status, 200) << r.body;
     return body_of(r)["data"];
@@ -51,6 +56,22 @@ class QlockHttpTest : public ::testing::Test {
   Client alice_, bob_;
   uint16_t port() { return node_.port(); }
 };
+
+TEST_F(QlockHttpTest, KeysAreForRegisteredIdentitiesOnly) {
+  Client throwaway;
+  auto made = throwaway.post(port(), "/qlock/v1/keys", {{"purpose", "SIGNING"}});
+  EXPECT_EQ(made.status, 401) << made.body;
+  EXPECT_EQ(body_of(made)["code"], "SQUID_IDENTITY_INVALID");
+  // Nor a default key on first use: that is a key too, and every use an audit event.
+  auto sign = throwaway.post(port(), "/qlock/v1/sign", {{"data", "hello"}});
+  EXPECT_EQ(sign.status, 401) << sign.body;
+  auto keys = node_.node().db().query("SELECT COUNT(*) FROM keystore_keys WHERE owner = ?", {throwaway.did});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->rows[0].i64(0), 0);
+  // A sealed box to any did:key needs no key of the sender's.
+  auto box = throwaway.post(port(), "/qlock/v1/encrypt", {{"data", "x"}, {"recipient", alice_.did}});
+  EXPECT_LT(box.status, 300) << box.body;
+}
 
 TEST_F(QlockHttpTest, IdentityToolsRefuseUnsignedCalls) {
   auto r = request(port(), "POST", "/qlock/v1/encrypt", {{"content-type", "application/json"}}, R"({"data":"x"})");
@@ -340,6 +361,7 @@ TEST(QlockRestartTest, KeysIdentitiesAndFencingTokensSurviveRestart) {
   {
     ServedNode n(Config{}, dir);
     node_did = n.node().operator_identity().squid_id;
+    ASSERT_EQ(register_identity(n.port(), alice.key, "alice"), 200);
     auto a = alice.post(n.port(), "/qlock/v1/lock", {{"action", "acquire"}, {"resource", "job"}, {"ttl", 100}});
     ASSERT_EQ(a.status, 200) << a.body;
     t1 = body_of(a)["data"]["token"];
@@ -398,6 +420,7 @@ TEST(QlockScheduleTest, TheScheduledJobRotatesKeysPastRotateAfter) {
   ServedNode n;
   ::unsetenv("ANARQ_KEY_ROTATION_INTERVAL_MS");
   Client alice;
+  ASSERT_EQ(register_identity(n.port(), alice.key, "alice"), 200);
   auto made = alice.post(n.port(), "/qlock/v1/keys", {{"purpose", "ENCRYPTION"}, {"rotateAfter", "PT1S"}});
   ASSERT_EQ(made.status, 200) << made.body;
   std::string id = body_of(made)["data"]["key"]["keyId"];

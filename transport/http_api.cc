@@ -238,6 +238,9 @@ HttpResponse HttpApi::route(HttpRequest& req, AccessNote& note) {
   }
   HttpResponse r = route_allowed(req, path, query, note);
   if (gateway && (m == "GET" || m == "HEAD")) {
+    // Anyone's content: rendered in a sandbox (an opaque origin, no scripts),
+    // so a page served here can never act as this node's own origin.
+    r.headers.emplace_back("content-security-policy", "sandbox");
     r.headers.emplace_back("access-control-allow-origin", "*");
     r.headers.emplace_back("access-control-expose-headers",
                            "Content-Length, Content-Range, Content-Type, ETag, X-Ipfs-Path, X-Ipfs-Roots, X-Content-Type-Options");
@@ -346,7 +349,12 @@ HttpResponse HttpApi::route_allowed(HttpRequest& req, const std::string& path, c
   call.ctx.method = req.method;
   call.ctx.target = req.target;
   call.ctx.body = &req.body;
-  auto input = build_input(*match.tool, match.path_params, query, req.body);
+  // An unsigned call of an identity tool is refused by the access stage
+  // whatever its input: its body is not even parsed.
+  const bool signed_request = req.headers.count("x-squid-id") || req.headers.count("x-sig");
+  auto input = match.tool->access != Access::kPublic && !signed_request
+                   ? Result<Json>(Json::object())
+                   : build_input(*match.tool, match.path_params, query, req.body);
   HttpResponse r;
   if (!input.ok()) {
     r = envelope_error(input.status(), call.ctx.request_id);

@@ -69,14 +69,12 @@ bool OriginPolicy::origin_allowed(const std::string& origin) const {
 std::optional<std::string> OriginPolicy::refuse(const std::map<std::string, std::string>& headers) const {
   const std::string* host = find(headers, "host");
   if (const std::string* origin = find(headers, "origin")) {
-    if (!origin_allowed(*origin)) {
-      // A loopback page (an MCP inspector, a local tool) may call a local
-      // node, but not a page this node itself served from the gateway: that
-      // is the origin whose authority equals our Host.
-      bool local_page = is_loopback_name(host_of(*origin));
-      bool our_own_page = host && authority_of(*origin) == authority_of(*host);
-      if (!local_page || our_own_page) return "origin " + *origin + " is not allowed (ANARQ_ALLOWED_ORIGINS lists exceptions)";
-    }
+    // A loopback page (an MCP inspector, a local tool) may call a local
+    // node. Pages this node serves from its gateway carry no such origin:
+    // they are sandboxed (Content-Security-Policy: sandbox), so their origin
+    // is opaque ("null") and refused here.
+    if (!origin_allowed(*origin) && !is_loopback_name(host_of(*origin)))
+      return "origin " + *origin + " is not allowed (ANARQ_ALLOWED_ORIGINS lists exceptions)";
   }
   if (loopback_ && host && !host->empty() && !is_loopback_name(host_of(*host)) && !origin_allowed(*host))
     return "host " + *host + " is not allowed while bound to loopback";

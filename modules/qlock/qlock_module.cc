@@ -17,6 +17,7 @@
 #include "crypto/xmss.h"
 #include "ipld/multibase.h"
 #include "modules/qlock/qlock_internal.h"
+#include "runtime/identity.h"
 
 namespace anarq::qlock {
 
@@ -93,6 +94,8 @@ Result<KeyVersion> default_key(const ModuleEnv& env, const Context& ctx, KeyPurp
   const std::string id = (enc ? "enc:" : "sig:") + caller(ctx);
   auto v = env.keystore->get(id);
   if (v.ok() || v.status().code() != "NOT_FOUND") return v;
+  // A key is durable state (and every use an audit event): registered identities only.
+  ANARQ_RETURN_IF_ERROR(require_registered(ctx, env, enc ? "a default encryption key" : "a default signing key"));
   KeyVersion made;
   Status s = env.db->transaction([&](Tx& tx) -> Status {
     NewKey k;
@@ -287,6 +290,7 @@ class QlockModule final : public Module {
     t.success_code = "KEY_CREATED";
     t.success_message = "key created";
     t.handler = [this](Context& ctx, const Json& in) -> Result<Reply> {
+      ANARQ_RETURN_IF_ERROR(require_registered(ctx, env_, "creating a key"));
       NewKey k;
       k.owner = caller(ctx);
       k.purpose = *parse_key_purpose(in["purpose"].get<std::string>());

@@ -33,15 +33,9 @@ scenarios=(
   dns-rebinding-protection
 )
 # Checks that fail on purpose, by scenario, with the reason (every other check of a run scenario
-# must not fail):
-#   dns-rebinding-protection/localhost-host-valid-accepted
-#       sends Origin equal to the node's own authority (http://127.0.0.1:PORT). The node refuses
-#       that origin on purpose: the pages its gateway serves (any content anyone added) have it, so
-#       accepting it would let such a page drive /mcp (transport/origin.cc). Other loopback
-#       origins pass; the scenario's rejection check must pass.
-deviations=(
-  dns-rebinding-protection/localhost-host-valid-accepted
-)
+# must not fail): none. (Gateway pages are sandboxed, so a same-origin loopback Origin is a
+# local page's and is accepted: transport/origin.cc.)
+deviations=()
 # Not run, and why:
 #   logging-set-level                     no logging capability (logs go to stderr and the access log)
 #   completion-complete                   no prompts or resource templates to complete

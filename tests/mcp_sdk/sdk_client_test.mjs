@@ -766,6 +766,12 @@ async function scenarioHttpSigned(ctx) {
     await client.connect(transport, opts);
   });
 
+  // Keys are durable state, for registered identities only: the signer registers itself (BYOK).
+  await ctx.must('signed callTool squid.create registers the signer', async () => {
+    const res = await client.callTool({ name: 'squid.create', arguments: { name: 'mcp signer' } }, undefined, opts);
+    assert.equal(res.isError, false, `isError (result: ${JSON.stringify(res).slice(0, 400)})`);
+  });
+
   let signature;
   await ctx.check('signed callTool qlock.sign acts as the signer', async () => {
     const res = await client.callTool({ name: 'qlock.sign', arguments: { data } }, undefined, opts);
