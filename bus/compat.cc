@@ -259,25 +259,16 @@ bool pattern_finds(Shared& sh, const std::string& pattern, const std::string& ke
   // Compiling costs up to libstdc++'s NFA state limit; charge it like many comparisons.
   if (fresh && !sh.charge(1000)) return false;
   if (fresh) {
-    try {
-      // libstdc++'s breadth-first matcher: polynomial time, stack bounded by the
-      // pattern, so hostile patterns cannot blow up; it refuses back-references.
-#ifdef __GLIBCXX__
-      constexpr auto kFlags = std::regex::ECMAScript | std::regex_constants::__polynomial;
-#else
-      constexpr auto kFlags = std::regex::ECMAScript;
-#endif
-      it->second = std::make_unique<std::regex>(pattern, kFlags);
-    } catch (const std::exception&) {
-      it->second = nullptr;
-    }
+    // RE2, as the validator matches patterns: linear time, bounded memory; a
+    // pattern it cannot compile (back-references, lookaround) finds nothing.
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(1 << 20);
+    auto re = std::make_unique<re2::RE2>(pattern, options);
+    if (re->ok()) it->second = std::move(re);
   }
   if (!it->second) return false;
-  try {
-    return std::regex_search(key, *it->second);
-  } catch (const std::exception&) {
-    return false;
-  }
+  return re2::RE2::PartialMatch(key, *it->second);
 }
 
 void compare_json(Ctx& ctx, const Json* o, const Json* orr, const Json* u, const Json* ur) {

@@ -6,7 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <regex>
+#include <re2/re2.h>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -138,7 +138,7 @@ struct Shared {
   int depth = 0;
   std::optional<Diff> fatal;  // first limit hit or invalid schema met
   std::vector<std::tuple<const Json*, int, const Json*, int>> in_progress;
-  std::map<std::string, std::unique_ptr<std::regex>, std::less<>> regexes;  // null = unusable
+  std::map<std::string, std::unique_ptr<re2::RE2>, std::less<>> regexes;  // null = unusable (RE2, linear time)
 
   const std::string& pointer() const { return path; }
   void push(std::string_view segment);
