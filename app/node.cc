@@ -194,7 +194,10 @@ Status Node::serve(const std::function<void(const std::string&)>& on_ready) {
   std::string host = hp->host.find(':') != std::string::npos ? "[" + hp->host + "]" : hp->host;
   std::string url = "http://" + host + ":" + std::to_string(*port);
   api->set_listen_url(url);
-  log::info("listening", {{"url", url}, {"modules", config_.modules}});
+  Json running = Json::array();  // what runs, not the --modules filter (empty = all)
+  for (const auto& m : host_.modules())
+    if (m.exposed) running.push_back(m.name);
+  log::info("listening", {{"url", url}, {"modules", std::move(running)}});
   on_ready(url);
   raw->run();
   log::info("stopped");

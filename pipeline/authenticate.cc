@@ -48,8 +48,8 @@ class AuthenticateStage final : public Stage {
  public:
   AuthenticateStage(int64_t started_ms, SubidentityCheck check, Db* db,
                     std::unordered_map<std::string, int64_t> restart_gates, RegisteredCheck registered)
-      : started_ms_(started_ms), check_(std::move(check)), db_(db), restart_gates_(std::move(restart_gates)),
-        persisted_(restart_gates_), registered_(std::move(registered)) {}
+      : started_ms_(started_ms), check_(std::move(check)), db_(db), registered_(std::move(registered)),
+        restart_gates_(std::move(restart_gates)), persisted_(restart_gates_) {}
   const char* name() const override { return "authenticate"; }
 
   Result<Reply> process(Call& call, Chain& next) override {

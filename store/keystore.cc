@@ -260,6 +260,11 @@ Result<std::unique_ptr<Keystore>> Keystore::open(Db& db, const Clock& clock, Key
   if (o.environment != "dev" && o.environment != "staging" && o.environment != "prod")
     return Status::validation("ANARQ_ENV must be dev, staging or prod");
   ANARQ_RETURN_IF_ERROR(db.migrate("keystore", migrations()));
+  // A verifier sealed under the master key: a changed master key is refused
+  // at start, not discovered at the first decryption. Its absence also says
+  // whether this keystore is new: only a new one gets a new master.key.
+  auto rows = db.query("SELECT v FROM keystore_meta WHERE k = 'verifier'");
+  if (!rows.ok()) return rows.status();
   std::string master;
   std::string source;
   if (!o.master_key_b64.empty()) {
@@ -270,6 +275,9 @@ Result<std::unique_ptr<Keystore>> Keystore::open(Db& db, const Clock& clock, Key
   } else if (!o.data_dir.empty()) {
     const std::string path = (std::filesystem::path(o.data_dir) / "master.key").string();
     auto m = crypto::load_secret_file(path);
+    if (m.status().code() == "NOT_FOUND" && !rows->empty())
+      return Status::unavailable("no master key for this keystore: " + path + " is missing and ANARQ_MASTER_KEY is not set")
+          .with_suggestion("set ANARQ_MASTER_KEY to the key this data dir was created with, or restore DATA_DIR/master.key");
     if (m.status().code() == "NOT_FOUND") {
       std::string fresh = crypto::random_secret(32);
       ANARQ_RETURN_IF_ERROR(crypto::write_new_secret_file(path, fresh));
@@ -282,10 +290,6 @@ Result<std::unique_ptr<Keystore>> Keystore::open(Db& db, const Clock& clock, Key
     master = crypto::random_secret(32);
     source = "an ephemeral key";
   }
-  // A verifier sealed under the master key: a changed master key is refused
-  // at start, not discovered at the first decryption.
-  auto rows = db.query("SELECT v FROM keystore_meta WHERE k = 'verifier'");
-  if (!rows.ok()) return rows.status();
   if (rows->empty()) {
     std::string nonce = crypto::random_secret(crypto::kAeadNonceBytes);
     auto sealed = crypto::aead_seal(master, nonce, kVerifierPlain, "keystore");

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
+
 #include "crypto/xmss.h"
 #include "ipld/multibase.h"
 #include "store/testing.h"
@@ -67,6 +69,15 @@ TEST_F(KeystoreTest, MasterKeyFileIsCreated0600AndAWrongMasterKeyIsRefused) {
   EXPECT_EQ(wrong.status().code(), "SERVICE_UNAVAILABLE");
   EXPECT_NE(wrong.status().message().find("does not open this keystore"), std::string::npos);
   EXPECT_EQ(Keystore::open(*db_, clock_, {.environment = "qa"}).status().code(), "VALIDATION_ERROR");
+}
+
+TEST_F(KeystoreTest, AMissingMasterKeyFileIsNotReplacedForAnExistingKeystore) {
+  std::filesystem::remove(dir_ / "master.key");
+  auto reopened = Keystore::open(*db_, clock_, {.environment = "dev", .data_dir = dir_.path()});
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), "SERVICE_UNAVAILABLE");
+  EXPECT_NE(reopened.status().message().find("is missing"), std::string::npos) << reopened.status().message();
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "master.key")) << "no wrong key file is left behind";
 }
 
 TEST_F(KeystoreTest, RecordsHaveTheDefaultsOfTheirPurpose) {

@@ -5,6 +5,8 @@
 // identities, node.info's identity, /metrics and private lease metadata.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "core/clock.h"
@@ -163,6 +165,7 @@ TEST_F(EdgesHttpTest, OneAddressCannotHoldEveryEventStream) {
   auto head = again.read_response();
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.headers["content-type"], "text/event-stream");
+  EXPECT_EQ(head.headers.count("content-length"), 0u) << "an event stream has no length";
 }
 
 // A CAR v1: the header, then varint-framed (CID bytes + block) sections,
@@ -197,6 +200,43 @@ TEST_F(EdgesHttpTest, ARejectedCarStoresNothing) {
                     multipart(fine));
   EXPECT_EQ(ok.status, 200) << ok.body;
   EXPECT_TRUE(*node_.node().content()->blocks().has(raw(good)));
+}
+
+// A large CAR is hashed and written off the I/O threads: with one I/O
+// thread, /health keeps answering while 20 000 blocks are imported.
+TEST(EdgesHttpImport, ALargeCarImportDoesNotStallOtherRequests) {
+  Config c;
+  c.threads = 1;
+  ServedNode node(c);
+  std::vector<std::pair<ipld::Cid, std::string>> blocks;
+  for (int i = 0; i < 20'000; ++i) {
+    std::string b = "tiny block " + std::to_string(i);
+    blocks.emplace_back(ipld::Cid::v1_sha256(ipld::kCodecRaw, b), b);
+  }
+  const std::string body = multipart(car_of(blocks));
+  std::atomic<bool> done{false};
+  RawResponse imported;
+  auto t0 = std::chrono::steady_clock::now();
+  std::thread importer([&] {
+    Connection c(node.port(), /*timeout_ms=*/120'000);  // the import itself may take a while under ASan
+    if (c.send("POST /api/v0/dag/import HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+               "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body))
+      imported = c.read_response();
+    done = true;
+  });
+  int answered_meanwhile = 0;
+  while (!done) {
+    auto h = request(node.port(), "GET", "/health");
+    if (h.status == 200 && !done) ++answered_meanwhile;
+  }
+  importer.join();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(imported.status, 200) << imported.body.substr(0, 300);
+  EXPECT_TRUE(*node.node().content()->blocks().has(blocks.back().first));
+  // Only meaningful when the import took long enough to overlap a probe.
+  if (ms > 500) {
+    EXPECT_GE(answered_meanwhile, 1) << "no /health answer during a " << ms << " ms import";
+  }
 }
 
 TEST_F(EdgesHttpTest, DurableStateNeedsARegisteredIdentityWithinItsShare) {

@@ -134,7 +134,9 @@ struct HttpServer::Impl {
       out += "\r\n";
     }
     if (head) {
-      if (!r.live && (r.stream ? r.stream_length >= 0 : true)) {
+      // An event stream has no length (its GET is chunked until it ends): no Content-Length.
+      const bool endless = r.live || r.content_type.rfind("text/event-stream", 0) == 0;
+      if (!endless && (r.stream ? r.stream_length >= 0 : true)) {
         out += "Content-Length: ";
         out += std::to_string(r.stream ? r.stream_length : static_cast<int64_t>(r.body.size()));
         out += "\r\n";
