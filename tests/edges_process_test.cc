@@ -55,85 +55,6 @@ int connect_idle(uint16_t port) {
   return fd;
 }
 
-TEST(EdgesProcess, AtTheDescriptorLimitTheServerNeitherSpinsNorHangsClients) {
-  // This test holds 1 100 sockets itself.
-  struct rlimit mine {};
-  ::getrlimit(RLIMIT_NOFILE, &mine);
-  if (mine.rlim_max < 4096) GTEST_SKIP() << "needs a hard descriptor limit of 4096 here";
-  struct rlimit raised = {4096, mine.rlim_max};
-  ::setrlimit(RLIMIT_NOFILE, &raised);
-
-  const std::string dir = temp_dir("anarq-fdlimit");
-  int out[2];
-  ASSERT_EQ(::pipe(out), 0);
-  pid_t pid = ::fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    struct rlimit lim = {1024, 1024};  // ulimit -n 1024, soft and hard
-    ::setrlimit(RLIMIT_NOFILE, &lim);
-    ::dup2(out[1], 1);
-    ::close(out[0]);
-    ::close(out[1]);
-    ::execl(ANARQ_BIN, ANARQ_BIN, "--data-dir", dir.c_str(), "--log-level", "off", "serve", "--listen", "127.0.0.1:0",
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  std::string text;
-  char buf[512];
-  uint16_t port = 0;
-  while (port == 0) {
-    ssize_t n = ::read(out[0], buf, sizeof buf);
-    if (n <= 0) break;
-    text.append(buf, static_cast<size_t>(n));
-    auto at = text.find("listening on http://127.0.0.1:");
-    if (at != std::string::npos && text.find('\n', at) != std::string::npos)
-      port = static_cast<uint16_t>(std::stoi(text.substr(at + 30)));
-  }
-  ASSERT_NE(port, 0) << text;
-
-  std::vector<int> idle;
-  for (int i = 0; i < 1100; ++i) {
-    int fd = connect_idle(port);
-    if (fd >= 0) idle.push_back(fd);
-  }
-  EXPECT_GE(idle.size(), 1000u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the server take what it can
-  // A new client gets an answer (served or refused with 503), not a timeout.
-  auto t0 = std::chrono::steady_clock::now();
-  auto r = request(port, "GET", "/health");
-  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_TRUE(r.status == 200 || r.status == 503) << r.status << " after " << waited << " ms";
-  // Idle, the server does not spin: well under a core-second in two seconds.
-  double before = cpu_seconds(pid);
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  double spent = cpu_seconds(pid) - before;
-  EXPECT_LT(spent, 0.5) << "CPU seconds spent while 1 100 connections sat idle";
-
-  for (int fd : idle) ::close(fd);
-  bool healthy = false;
-  for (int i = 0; i < 50 && !healthy; ++i) {
-    healthy = request(port, "GET", "/health").status == 200;
-    if (!healthy) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_TRUE(healthy) << "serves again once the idle connections are gone";
-
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  bool exited = false;
-  for (int i = 0; i < 300 && !exited; ++i) {
-    exited = ::waitpid(pid, &status, WNOHANG) == pid;
-    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!exited) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  }
-  EXPECT_TRUE(exited) << "SIGTERM stops the node within 30 s";
-  ::close(out[0]);
-  std::filesystem::remove_all(dir);
-}
-
 // A child anarq serving on a free port with its stderr in a pipe.
 struct Child {
   pid_t pid = -1;
@@ -142,12 +63,17 @@ struct Child {
   std::string dir;
   std::string stderr_text;
 
-  explicit Child(const std::vector<std::string>& args) {
+  // nofile > 0: the child's descriptor limit, soft and hard (ulimit -n).
+  explicit Child(const std::vector<std::string>& args, rlim_t nofile = 0) {
     dir = temp_dir("anarq-child");
     int out[2], errp[2];
     if (::pipe(out) != 0 || ::pipe(errp) != 0) return;
     pid = ::fork();
     if (pid == 0) {
+      if (nofile > 0) {
+        struct rlimit lim = {nofile, nofile};
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+      }
       ::dup2(out[1], 1);
       ::dup2(errp[1], 2);
       std::vector<std::string> all = {ANARQ_BIN, "--data-dir", dir};
@@ -192,6 +118,51 @@ struct Child {
     std::filesystem::remove_all(dir);
   }
 };
+
+TEST(EdgesProcess, AtTheDescriptorLimitTheServerNeitherSpinsNorHangsClients) {
+  // This test holds 1 100 sockets itself.
+  struct rlimit mine {};
+  ::getrlimit(RLIMIT_NOFILE, &mine);
+  if (mine.rlim_max < 4096) GTEST_SKIP() << "needs a hard descriptor limit of 4096 here";
+  struct rlimit raised = {4096, mine.rlim_max};
+  ::setrlimit(RLIMIT_NOFILE, &raised);
+
+  Child node({"--log-level", "off", "serve", "--listen", "127.0.0.1:0"}, /*nofile=*/1024);
+  ASSERT_NE(node.port, 0);
+  const uint16_t port = node.port;
+  const pid_t pid = node.pid;
+
+  std::vector<int> idle;
+  for (int i = 0; i < 1100; ++i) {
+    int fd = connect_idle(port);
+    if (fd >= 0) idle.push_back(fd);
+  }
+  EXPECT_GE(idle.size(), 1000u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the server take what it can
+  // A new client gets an answer (served or refused with 503), not a timeout.
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = request(port, "GET", "/health");
+  auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_TRUE(r.status == 200 || r.status == 503) << r.status << " after " << waited << " ms";
+  // Idle, the server does not spin: well under a core-second in two seconds.
+  double before = cpu_seconds(pid);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  double spent = cpu_seconds(pid) - before;
+  EXPECT_LT(spent, 0.5) << "CPU seconds spent while 1 100 connections sat idle";
+
+  for (int fd : idle) ::close(fd);
+  bool healthy = false;
+  for (int i = 0; i < 50 && !healthy; ++i) {
+    healthy = request(port, "GET", "/health").status == 200;
+    if (!healthy) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(healthy) << "serves again once the idle connections are gone";
+  auto t1 = std::chrono::steady_clock::now();
+  node.stop();  // SIGTERM, then waits for the exit
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - t1).count(), 30)
+      << "SIGTERM stops the node";
+}
+
 
 TEST(EdgesProcess, EveryRequestLeavesOneAccessLineAtTheDefaultLevel) {
   Child node({"serve", "--listen", "127.0.0.1:0"});
