@@ -104,6 +104,13 @@ Result<SchemaVersion> SchemaRegistry::get(const std::string& topic, int version)
 Result<std::vector<Incompatibility>> SchemaRegistry::check(const std::string& topic, const Json& schema,
                                                            std::optional<CompatMode> mode) {
   ANARQ_RETURN_IF_ERROR(validate_topic(topic));
+  // What register_schema would refuse, check refuses too (an RE2-incompatible
+  // pattern is no usable schema, compatible or not).
+  if (!schema.is_object() && !schema.is_boolean()) return Status::validation("a schema is a JSON object (or true/false)");
+  if (dump_compact(schema).size() > kMaxSchemaBytes)
+    return Status(ErrorCode::kPayloadTooLarge, "schema exceeds " + std::to_string(kMaxSchemaBytes) + " bytes");
+  if (auto v = SchemaValidator::compile(schema); !v.ok())
+    return Status::validation("not a usable draft-07 schema: " + v.status().message());
   auto t = this->topic(topic);
   if (!t.ok()) {
     if (t.status().code() == "NOT_FOUND") return std::vector<Incompatibility>{};

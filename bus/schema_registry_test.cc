@@ -115,6 +115,10 @@ TEST_F(SchemaRegistryTest, IncompatibleChangeUnderBackwardIsAConflictListingEach
   EXPECT_EQ(problems->size(), d["incompatibilities"].size());
   EXPECT_TRUE(reg_->check(kTopic, breaking, CompatMode::kNone)->empty());
   EXPECT_TRUE(reg_->check("q.mail.new.v1", breaking)->empty());  // nothing to conflict with
+  // What register refuses, check refuses: a pattern RE2 cannot run.
+  auto unusable = reg_->check("q.mail.new.v1", Json{{"type", "string"}, {"pattern", "(a)\\1"}});
+  ASSERT_FALSE(unusable.ok());
+  EXPECT_EQ(unusable.status().code(), "VALIDATION_ERROR");
 }
 
 TEST_F(SchemaRegistryTest, NoneModeAcceptsAnythingAndModeChangesOnRegister) {

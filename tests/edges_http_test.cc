@@ -122,6 +122,9 @@ TEST_F(EdgesHttpTest, ForeignPagesCannotDriveTheAdminSurfaces) {
                      {{"origin", "https://app.example"}, {"access-control-request-method", "GET"}});
   EXPECT_EQ(pre.status, 403);
   EXPECT_EQ(pre.headers.count("access-control-allow-origin"), 0u);
+  auto plain = request(node_.port(), "OPTIONS", "/node/v1/info");
+  EXPECT_EQ(plain.status, 204) << "an OPTIONS without Origin is no preflight";
+  EXPECT_NE(plain.headers["allow"].find("POST"), std::string::npos);
   auto gw = request(node_.port(), "OPTIONS", "/ipfs/bafkqaaa", {{"origin", "https://app.example"}});
   EXPECT_EQ(gw.status, 204);
   EXPECT_EQ(gw.headers["access-control-allow-origin"], "*");

@@ -134,6 +134,10 @@ HttpResponse HttpApi::handle(HttpRequest& request) {
 HttpResponse HttpApi::preflight(const HttpRequest& req, const std::string& path) {
   HttpResponse r;
   r.status = 204;
+  if (!req.headers.count("origin")) {  // not a CORS preflight: say what the node answers
+    r.headers.emplace_back("allow", path.rfind("/ipfs/", 0) == 0 ? "GET, HEAD, OPTIONS" : "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+    return r;
+  }
   bool gateway = path.rfind("/ipfs/", 0) == 0;
   if (gateway) {
     r.headers = {{"access-control-allow-origin", "*"},
