@@ -9,6 +9,7 @@
 #include "core/process_metrics.h"
 #include "pipeline/pipeline.h"
 #include "runtime/host.h"
+#include "runtime/identity.h"
 #include "store/db.h"
 #include "transport/ipfs_http.h"
 #include "transport/mcp.h"
@@ -368,7 +369,7 @@ HttpResponse HttpApi::route_allowed(HttpRequest& req, const std::string& path, c
   call.input = std::move(*input);
   (void)pipeline_.execute(call);
   note.request_id = call.ctx.request_id;
-  if (call.ctx.identity) note.identity = call.ctx.identity->sub_id.empty() ? call.ctx.identity->squid_id : call.ctx.identity->sub_id;
+  note.identity = acting_identity(call.ctx);
   r.status = call.http_status;
   r.body = std::move(call.body);
   r.headers = std::move(call.response_headers);

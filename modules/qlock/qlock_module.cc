@@ -25,9 +25,7 @@ namespace anarq::qlock {
 
 // The acting identity: a subidentity acting as itself owns its own keys and
 // leases, never its root's.
-const std::string& caller(const Context& ctx) {
-  return ctx.identity->sub_id.empty() ? ctx.identity->squid_id : ctx.identity->sub_id;
-}
+const std::string& caller(const Context& ctx) { return acting_identity(ctx); }
 
 Json data_schema(const char* what) {
   return {{"type", "string"}, {"maxLength", kMaxDataChars}, {"description", what}};

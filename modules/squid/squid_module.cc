@@ -30,6 +30,7 @@
 #include "crypto/locksig.h"
 #include "ipld/multibase.h"
 #include "modules/squid/identity.h"
+#include "runtime/identity.h"
 #include "runtime/module.h"
 #include "store/keystore.h"
 
@@ -46,10 +47,7 @@ Json actor_of(const Context& ctx) {
 }
 
 // The DID that signed: the subidentity when acting as one, else the root.
-std::string acting(const Context& ctx) {
-  if (!ctx.identity) return "";
-  return ctx.identity->sub_id.empty() ? ctx.identity->squid_id : ctx.identity->sub_id;
-}
+std::string acting(const Context& ctx) { return acting_identity(ctx); }
 
 // A custodial identity's key: Ed25519 for authentication, never rotated (the
 // DID is the key). Owned in the keystore by "squid:<custodian>", a name no

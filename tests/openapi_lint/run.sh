@@ -8,17 +8,8 @@
 # than the lock file. Needs node >= 20 and npm. Nothing leaves loopback:
 # Redocly's telemetry and update check are off.
 set -euo pipefail
-if [[ $# -lt 1 ]]; then
-  echo "usage: $0 /path/to/anarq" >&2
-  exit 2
-fi
-bin="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/../npm_client.sh" "$@"
 root="$(cd "$here/../.." && pwd)"
-cd "$here"
-if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
-fi
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_UPDATE_NOTIFIER=1 CI=true
 
 work="$(mktemp -d)"
